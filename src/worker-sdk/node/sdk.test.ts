@@ -59,6 +59,15 @@ describe('node worker SDK', () => {
     assert.ok(worker.received.some((m) => m.type === 'pong' && m.id === 7));
   });
 
+  it('does not answer ping while the event loop is stuck in /hang', async () => {
+    const worker = spawnHello();
+    await worker.waitFor((m) => m.type === 'ready');
+    httpGet(worker.port, '/hang').catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    worker.send({ type: 'ping', id: 9 });
+    await assert.rejects(worker.waitFor((m) => m.type === 'pong', 800), /no matching message/);
+  });
+
   it('drains: the in-flight request completes, onDrain handlers run, the process exits 0', async () => {
     const worker = spawnHello({ HELLO_ON_DRAIN_MS: '100' });
     await worker.waitFor((m) => m.type === 'ready');
