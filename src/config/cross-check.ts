@@ -1,0 +1,122 @@
+/**
+ * Checks that span keys, which a schema of single values cannot make: apps name pools that exist,
+ * no two apps claim the same (host, path), every pool has a command once defaults are merged, and
+ * so on. They read the raw file (as YAML gave it) and skip what the schema already rejects, so they
+ * run even when the schema found errors: the file is reported whole, not one layer at a time.
+ */
+import { formatBinding, parseBinding } from './binding.ts';
+import type { PathSegment, Problem } from './config-error.ts';
+import { suggestion } from './did-you-mean.ts';
+import { normaliseAppPath, normaliseHostPattern } from './routes.ts';
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function attempt<T>(f: () => T): T | null {
+  try {
+    return f();
+  } catch {
+    return null; // the schema reports this value
+  }
+}
+
+function problem(path: readonly PathSegment[], code: string, message: string, at: 'key' | 'value' = 'value'): Problem {
+  return { path, code, message, at };
+}
+
+function checkListen(raw: Raw, out: Problem[]): void {
+  const listen = typeof raw.listen === 'string' || typeof raw.listen === 'number' ? [raw.listen] : raw.listen;
+  if (!Array.isArray(listen)) return;
+  if (listen.length === 0) {
+    out.push(problem(['listen'], 'CONFIG_NO_LISTEN', 'at least one listen binding is needed, e.g. ["127.0.0.1:8080"]'));
+  }
+  const seen = new Map<string, number>();
+  listen.forEach((entry, i) => {
+    const b = attempt(() => parseBinding(entry));
+    if (!b) return;
+    const key = formatBinding(b);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      out.push(problem(['listen', i], 'CONFIG_DUPLICATE_BINDING', `binding ${key} is already listed as listen[${first}]`));
+    } else {
+      seen.set(key, i);
+    }
+  });
+}
+
+function checkAdmin(raw: Raw, out: Problem[]): void {
+  const admin = raw.admin;
+  if (!isObject(admin)) return;
+  if (admin.tcp !== undefined && admin.tcp !== null && (admin.token === undefined || admin.token === null)) {
+    out.push(problem(['admin', 'tcp'], 'CONFIG_ADMIN_TOKEN', 'admin.tcp needs admin.token: the TCP admin API is only served with a bearer token'));
+  }
+}
+
+function checkSites(raw: Raw, pools: ReadonlySet<string>, out: Problem[]): void {
+  if (!Array.isArray(raw.sites)) return;
+  const siteNames = new Map<string, number>();
+  // "host path" → where it was first claimed, as a readable key path.
+  const routes = new Map<string, string>();
+  raw.sites.forEach((site: unknown, s) => {
+    if (!isObject(site)) return;
+    if (typeof site.name === 'string') {
+      const first = siteNames.get(site.name);
+      if (first !== undefined) {
+        out.push(problem(['sites', s, 'name'], 'CONFIG_DUPLICATE_SITE', `site name '${site.name}' is already used by sites[${first}]`));
+      } else {
+        siteNames.set(site.name, s);
+      }
+    }
+    const rawHosts = site.hosts === undefined ? ['*'] : site.hosts;
+    const hosts = Array.isArray(rawHosts)
+      ? [...new Set(rawHosts.map((h) => attempt(() => normaliseHostPattern(h))).filter((h) => h !== null))]
+      : [];
+    if (!Array.isArray(site.apps)) return;
+    site.apps.forEach((app: unknown, a) => {
+      if (!isObject(app)) return;
+      const where: PathSegment[] = ['sites', s, 'apps', a];
+      if (typeof app.pool === 'string' && app.pool.trim() !== '' && !pools.has(app.pool)) {
+        out.push(problem([...where, 'pool'], 'CONFIG_MISSING_POOL',
+          `pool '${app.pool}' is not defined under pools${suggestion(app.pool, pools)}`));
+      }
+      const path = attempt(() => normaliseAppPath(app.path));
+      if (path === null) return;
+      const clashes: string[] = [];
+      for (const host of hosts) {
+        const first = routes.get(`${host} ${path}`);
+        if (first !== undefined) clashes.push(`host '${host}' is already served by ${first}`);
+        else routes.set(`${host} ${path}`, `sites[${s}].apps[${a}]`);
+      }
+      if (clashes.length > 0) {
+        out.push(problem([...where, 'path'], 'CONFIG_DUPLICATE_ROUTE', `path '${path}' for ${clashes.join('; ')}`));
+      }
+    });
+  });
+}
+
+function checkCommands(raw: Raw, out: Problem[]): void {
+  if (!isObject(raw.pools)) return;
+  const defaults = isObject(raw.applicationPoolDefaults) ? raw.applicationPoolDefaults : {};
+  for (const [name, value] of Object.entries(raw.pools)) {
+    const pool = value === null ? {} : value; // `web:` alone is a pool of all defaults
+    if (!isObject(pool)) continue; // the schema says "expected a mapping"
+    if (pool.command === undefined && defaults.command === undefined) {
+      out.push(problem(['pools', name, 'command'], 'CONFIG_NO_COMMAND',
+        `pool '${name}' has no command: give an argv list such as ["node", "server.js"] here or in applicationPoolDefaults`));
+    }
+  }
+}
+
+/** Every cross-key problem of the raw file, in file order where it matters. */
+export function crossCheck(raw: Raw): Problem[] {
+  const out: Problem[] = [];
+  const pools = new Set(isObject(raw.pools) ? Object.keys(raw.pools) : []);
+  checkListen(raw, out);
+  checkAdmin(raw, out);
+  checkSites(raw, pools, out);
+  checkCommands(raw, out);
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Turns the parsed file into the resolved HostConfig: defaults applied, applicationPoolDefaults
+ * merged into each pool, and relative paths made absolute against the config file's folder
+ * (dataDir, pool cwd) or against dataDir (the admin socket).
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseBinding } from './binding.ts';
+import type { Problem } from './config-error.ts';
+import { HOST_DEFAULTS, POOL_DEFAULTS } from './defaults.ts';
+import type { PoolSettings } from './defaults.ts';
+import { deepMerge } from './merge.ts';
+import type { FileInput, PoolInput } from './schema.ts';
+import type { HostConfig, PoolConfig, SiteConfig } from './types.ts';
+
+/** Linux `sun_path` holds 108 bytes with the terminating NUL (unix(7)). */
+const UNIX_PATH_MAX = 107;
+
+function resolvePool(name: string, own: PoolInput, defaults: PoolInput, folder: string): PoolConfig {
+  const merged = deepMerge<PoolInput>({}, defaults, own);
+  const { command, cwd, ...settings } = merged;
+  // A fresh copy per pool, so no two pools share a list or object that one could change.
+  const full = deepMerge<PoolSettings>(structuredClone(POOL_DEFAULTS), settings);
+  return {
+    name,
+    // crossCheck reports a pool without a command, so resolution only runs when there is one.
+    command: command ?? [],
+    cwd: resolve(folder, cwd ?? '.'),
+    ...full,
+  };
+}
+
+function resolveSites(input: FileInput): SiteConfig[] {
+  return (input.sites ?? []).map((site) => ({
+    name: site.name,
+    hosts: [...new Set(site.hosts ?? HOST_DEFAULTS.siteHosts)],
+    apps: site.apps.map((app) => ({ path: app.path, pool: app.pool })),
+  }));
+}
+
+/** Resolves a parsed, cross-checked file; the problems are those only resolution can see. */
+export function resolveConfig(input: FileInput, file: string): { config: HostConfig; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const absFile = resolve(file);
+  const folder = dirname(absFile);
+  const dataDir = resolve(folder, input.dataDir ?? HOST_DEFAULTS.dataDir);
+  const socketSetting = input.admin?.socket ?? HOST_DEFAULTS.adminSocket;
+  const socket = isAbsolute(socketSetting) ? socketSetting : resolve(dataDir, socketSetting);
+  if (Buffer.byteLength(socket) > UNIX_PATH_MAX) {
+    problems.push({
+      path: input.admin?.socket !== undefined ? ['admin', 'socket'] : ['dataDir'],
+      at: 'value',
+      code: 'CONFIG_SOCKET_PATH_TOO_LONG',
+      message: `the admin socket path ${socket} is longer than the ${UNIX_PATH_MAX} bytes a unix socket allows; use a shorter dataDir or an absolute admin.socket`,
+    });
+  }
+
+  const defaults = input.applicationPoolDefaults ?? {};
+  const pools: Record<string, PoolConfig> = {};
+  for (const [name, own] of Object.entries(input.pools ?? {})) {
+    pools[name] = resolvePool(name, own, defaults, folder);
+  }
+
+  const config: HostConfig = {
+    file: absFile,
+    dataDir,
+    listen: input.listen ?? HOST_DEFAULTS.listen.map((b) => parseBinding(b)),
+    admin: {
+      socket,
+      tcp: input.admin?.tcp ?? null,
+      token: input.admin?.token ?? null,
+    },
+    sites: resolveSites(input),
+    pools,
+    logs: {
+      maxBytes: input.logs?.maxBytes ?? HOST_DEFAULTS.logsMaxBytes,
+      maxFiles: input.logs?.maxFiles ?? HOST_DEFAULTS.logsMaxFiles,
+    },
+  };
+  return { config, problems };
+}

@@ -1,0 +1,181 @@
+/**
+ * The resolved configuration: what the rest of the host reads after `loadConfig()` has parsed,
+ * validated and defaulted the YAML file (see docs/configuration.md and DESIGN §3).
+ *
+ * Keys keep their IIS `applicationHost.config` names. In this resolved form every duration is a
+ * number of milliseconds and every memory size a number of bytes, whatever the file said
+ * ("90s", "00:01:30", "512MB", or IIS's kilobyte integers). Paths are absolute.
+ */
+
+/** One front-door binding: `"127.0.0.1:8080"`, `"[::1]:8080"` or `":8080"` (all addresses). */
+export interface Binding {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface AdminConfig {
+  /** Unix socket of the admin API, absolute (default `<dataDir>/admin.sock`, mode 0600). */
+  readonly socket: string;
+  /** Optional TCP binding of the admin API and dashboard; requires `token`. Default: none. */
+  readonly tcp: Binding | null;
+  /** Bearer token for the TCP binding. Default: none. */
+  readonly token: string | null;
+}
+
+export interface AppConfig {
+  /** Path prefix, normalised to start with "/" and not end with "/" (except "/" itself). */
+  readonly path: string;
+  readonly pool: string;
+}
+
+export interface SiteConfig {
+  readonly name: string;
+  /** Host header patterns, lower case, without port: "shop.example", "*.example", "*". */
+  readonly hosts: readonly string[];
+  readonly apps: readonly AppConfig[];
+}
+
+export type Runtime = 'node' | 'generic';
+export type WorkerListen = 'unix' | 'tcp';
+export type StartMode = 'OnDemand' | 'AlwaysRunning';
+export type IdleTimeoutAction = 'Terminate' | 'Suspend';
+export type LoadBalancerCapabilities = 'HttpLevel' | 'TcpLevel';
+export type CpuAction = 'NoAction' | 'KillW3wp' | 'Throttle' | 'ThrottleUnderLoad';
+export type RecycleEventName =
+  | 'Time' | 'Requests' | 'Schedule' | 'Memory' | 'PrivateMemory' | 'IsapiUnhealthy' | 'OnDemand' | 'ConfigChange';
+
+export interface ProcessModelConfig {
+  /** Workers in the pool; more than 1 makes a web garden. Default 1. */
+  readonly maxProcesses: number;
+  /** A worker with no request for this long is stopped (or suspended); 0 = never. Default 20m. */
+  readonly idleTimeout: number;
+  /** What idleTimeout does: Terminate (default) or Suspend (SIGSTOP; thawed on the next request). */
+  readonly idleTimeoutAction: IdleTimeoutAction;
+  /** Ping each ready worker. Default true. */
+  readonly pingingEnabled: boolean;
+  /** Time between pings. Default 30s. */
+  readonly pingInterval: number;
+  /** A ping not answered within this is a missed ping (hang). Default 90s. */
+  readonly pingResponseTime: number;
+  /** HTTP path pinged for workers without a control channel; null = no HTTP ping. Default null. */
+  readonly pingPath: string | null;
+  /** A worker not ready within this is killed (event 5012). Default 90s. */
+  readonly startupTimeLimit: number;
+  /** A draining worker still alive after this is killed (event 5013). Default 90s. */
+  readonly shutdownTimeLimit: number;
+  /** Identity the worker runs as; a name that does not exist stops the pool (5021). Default null. */
+  readonly user: string | null;
+  readonly group: string | null;
+  /**
+   * Node SDK event-loop watch (beyond IIS): a loop delayed more than `eventLoopDelayLimit`, for
+   * `eventLoopDelayTime` in all, reports itself unhealthy. 0 turns it off. Defaults 1s and 10s.
+   */
+  readonly eventLoopDelayLimit: number;
+  readonly eventLoopDelayTime: number;
+}
+
+export interface PeriodicRestartConfig {
+  /** Recycle a worker after it has run this long; 0 = never. Default 29h (IIS 1740 minutes). */
+  readonly time: number;
+  /** Recycle after this many requests; 0 = never. Default 0. */
+  readonly requests: number;
+  /** Recycle when virtual memory exceeds this many bytes; 0 = never. Default 0. */
+  readonly memory: number;
+  /** Recycle when private memory exceeds this many bytes; 0 = never. Default 0. */
+  readonly privateMemory: number;
+  /** Times of day ("03:00") or cron expressions at which to recycle. Default []. */
+  readonly schedule: readonly string[];
+}
+
+export interface RecyclingConfig {
+  /** Stop the old worker before starting the new one. Default false (overlapping). */
+  readonly disallowOverlappingRotation: boolean;
+  /** Do not recycle when the pool's configuration changes. Default false. */
+  readonly disallowRotationOnConfigChange: boolean;
+  /** Which recycle triggers write an event (IIS names). Default: Time, Requests, Schedule, Memory, PrivateMemory, IsapiUnhealthy, OnDemand, ConfigChange. */
+  readonly logEventOnRecycle: readonly RecycleEventName[];
+  readonly periodicRestart: PeriodicRestartConfig;
+  /**
+   * Beyond IIS: each time-based trigger fires at a random point up to this much later, so the
+   * workers of a garden or many pools on one schedule do not recycle at once. Default 0.
+   */
+  readonly recycleJitter: number;
+}
+
+export interface FailureConfig {
+  /** Stop the pool after too many failures in a window. Default true. */
+  readonly rapidFailProtection: boolean;
+  /** The sliding window. Default 5m. */
+  readonly rapidFailProtectionInterval: number;
+  /** Failures in the window that stop the pool. Default 5. */
+  readonly rapidFailProtectionMaxCrashes: number;
+  /** How a stopped pool answers: HttpLevel (503) or TcpLevel (reset). Default HttpLevel. */
+  readonly loadBalancerCapabilities: LoadBalancerCapabilities;
+  /** Leave a hung worker running for debugging instead of killing it. Default false. */
+  readonly orphanWorkerProcess: boolean;
+  /** argv run when a worker is orphaned; "{pid}" is replaced. Default null. */
+  readonly orphanAction: readonly string[] | null;
+  /** Beyond IIS: orphans kept per pool; the oldest beyond it is killed. Default 2. */
+  readonly maxOrphanedProcesses: number;
+  /** argv run when the host stops the pool by itself; "{pool}" is replaced. Default null. */
+  readonly autoShutdownAction: readonly string[] | null;
+}
+
+export interface CpuConfig {
+  /** IIS unit: 1/1000 of a percent of all CPUs (25000 = 25%); 0 = no limit. Default 0. */
+  readonly limit: number;
+  readonly action: CpuAction;
+  /** Window over which CPU use is measured. Default 5m. */
+  readonly resetInterval: number;
+}
+
+export interface DiagnosticsConfig {
+  /** Write a crash report for every unexpected exit. Default true. */
+  readonly crashReports: boolean;
+  /** Capture stacks of a worker that misses its ping before it is killed or orphaned. Default true. */
+  readonly hangReports: boolean;
+  /** Raise the core limit of workers and symbolise cores with gdb. Default false. */
+  readonly coreDumps: boolean;
+  /** Keep core files after symbolising them. Default false. */
+  readonly keepCores: boolean;
+  /** Keep query strings of in-flight requests in reports. Default false. */
+  readonly includeQueryStrings: boolean;
+}
+
+export interface PoolConfig {
+  readonly name: string;
+  /** argv; no shell. For runtime node, a leading "node" runs the host's own Node. */
+  readonly command: readonly string[];
+  /** Working directory, absolute (default: the config file's folder). */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** node: inject the worker SDK and diagnostic flags; generic: nothing. Default node. */
+  readonly runtime: Runtime;
+  /** What PORT holds: a unix socket path (default) or a loopback TCP port. */
+  readonly listen: WorkerListen;
+  /** Requests that may wait for a ready worker; more get 503. Default 1000. */
+  readonly queueLength: number;
+  /** Start the pool with the host. Default true. */
+  readonly autoStart: boolean;
+  /** OnDemand (default): first request starts a worker; AlwaysRunning: start with the host. */
+  readonly startMode: StartMode;
+  readonly processModel: ProcessModelConfig;
+  readonly recycling: RecyclingConfig;
+  readonly failure: FailureConfig;
+  readonly cpu: CpuConfig;
+  readonly diagnostics: DiagnosticsConfig;
+}
+
+export interface HostConfig {
+  /** The config file, absolute. */
+  readonly file: string;
+  /** Event DB, admin socket, logs and crash reports; absolute (default `.paddock` beside the file). */
+  readonly dataDir: string;
+  readonly listen: readonly Binding[];
+  readonly admin: AdminConfig;
+  readonly sites: readonly SiteConfig[];
+  /** Pools by name, each with applicationPoolDefaults applied. */
+  readonly pools: Readonly<Record<string, PoolConfig>>;
+  /** Per-pool worker output logs: a file is rotated past this many bytes. Default 10MB. */
+  readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
+}
