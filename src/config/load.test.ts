@@ -99,7 +99,7 @@ describe('loadConfig: units and resolution', () => {
 pools:
   web:
     command: [node, app.js, --port, 80]
-    processModel: { pingInterval: "00:01:30", pingResponseTime: 2m, idleTimeout: 0, startupTimeLimit: 1500 }
+    processModel: { pingInterval: 00:01:30, pingResponseTime: 2m, idleTimeout: 0, startupTimeLimit: 1500 }
     recycling:
       periodicRestart: { privateMemory: 512MB, memory: 2048, schedule: ["03:00", "03:30:00", "0 */6 * * *"] }
       logEventOnRecycle: "Time, Memory"
