@@ -1,0 +1,231 @@
+/**
+ * One client connection at the front door. It reads request heads, routes them, runs one
+ * exchange at a time (pipelined requests wait their turn), and stays open whatever a worker
+ * does: a crash costs at most the request in hand, never the connection.
+ */
+import type { Socket } from 'node:net';
+import { parseRequestHead } from './http-parser.ts';
+import { Exchange, type ExchangeOwner } from './exchange.ts';
+import type { UpstreamConnection } from './upstream-pool.ts';
+import type { Refusal } from '../pools/request-queue.ts';
+import { cannedResponse } from './responses.ts';
+import type { FrontDoorContext } from './front-door.ts';
+
+const maxPending = 64 * 1024;
+/** A keep-alive connection with nothing in flight is closed after this long. */
+const idleTimeoutMs = 120_000;
+
+/** A client connection and its current exchange. */
+export class ClientConnection implements ExchangeOwner {
+  readonly socket: Socket;
+  readonly forwardedFor: string;
+  readonly proto: string;
+  readonly #ctx: FrontDoorContext;
+  #pending: Buffer | null = null;
+  #exchange: Exchange | null = null;
+  #tunnel: UpstreamConnection | null = null;
+  #closed = false;
+  #paused = false;
+  #drainWaiters: Array<() => void> = [];
+
+  constructor(socket: Socket, ctx: FrontDoorContext, proto: string) {
+    this.socket = socket;
+    this.#ctx = ctx;
+    this.proto = proto;
+    const addr = socket.remoteAddress ?? '';
+    this.forwardedFor = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+    socket.setNoDelay(true);
+    socket.setTimeout(idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#onDrain());
+    socket.on('timeout', () => {
+      if (this.#exchange === null && this.#tunnel === null) socket.destroy();
+    });
+    socket.on('error', () => this.#onClose());
+    socket.on('close', () => this.#onClose());
+    socket.on('end', () => {
+      // The client half-closed. A response in progress still goes out; otherwise we are done.
+      if (this.#exchange === null) socket.end();
+    });
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#tunnel !== null) {
+      if (!this.#tunnel.socket.write(chunk)) this.pauseClient();
+      return;
+    }
+    const ex = this.#exchange;
+    if (ex !== null && !ex.reqDone) {
+      const end = ex.feedBody(chunk, 0);
+      if (end === -2) return this.#badBody(ex);
+      if (end >= 0 && end < chunk.length) this.#stash(chunk.subarray(end));
+      return;
+    }
+    if (ex !== null) {
+      // Pipelined: the next request waits until this response is complete.
+      this.#stash(chunk);
+      return;
+    }
+    this.#pending = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#next();
+  }
+
+  #stash(bytes: Buffer): void {
+    this.#pending = this.#pending === null ? bytes : Buffer.concat([this.#pending, bytes]);
+    if (this.#pending.length > maxPending) this.pauseClient();
+  }
+
+  /** Parses and starts the next request in the pending bytes, if a whole head is there. */
+  #next(): void {
+    while (this.#exchange === null && this.#pending !== null && !this.#closed) {
+      const buf = this.#pending;
+      const r = parseRequestHead(buf);
+      if (r.kind === 'incomplete') return;
+      if (r.kind === 'error') {
+        this.#pending = null;
+        this.#ctx.accessLog.refusal(this.forwardedFor, '-', '-', null, r.status, r.reason);
+        this.#sendAndClose(cannedResponse(r.status, r.message));
+        return;
+      }
+      const head = r.head;
+      const poolName = this.#ctx.router.route(head.host, head.path);
+      const pool = poolName === null ? undefined : this.#ctx.pools.get(poolName);
+      const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
+      this.#pending = null;
+      if (pool === undefined) {
+        this.#ctx.accessLog.refusal(this.forwardedFor, head.method, head.path, null, 404, 'NotFound');
+        const hasBody = head.chunked || head.contentLength > 0;
+        if (hasBody || !head.keepAlive) return this.#sendAndClose(cannedResponse(404, 'No site or application matches this request.'));
+        this.socket.write(cannedResponse(404, 'No site or application matches this request.'));
+        this.#pending = rest;
+        continue;
+      }
+      const ex = new Exchange(this, pool, head, buf);
+      this.#exchange = ex;
+      if (rest !== null && !ex.reqDone) {
+        const end = ex.feedBody(rest, 0);
+        if (end === -2) return this.#badBody(ex);
+        if (end >= 0 && end < rest.length) this.#stash(rest.subarray(end));
+      } else if (rest !== null) {
+        this.#stash(rest);
+      }
+      ex.dispatch();
+      return;
+    }
+  }
+
+  #badBody(ex: Exchange): void {
+    ex.abandon();
+    this.#exchange = null;
+    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 400, 'BadRequest');
+    if (ex.sentToClient) this.abort();
+    else this.#sendAndClose(cannedResponse(400, 'Malformed chunked request body.'));
+  }
+
+  #sendAndClose(response: string): void {
+    this.#closed = true;
+    this.socket.end(response);
+  }
+
+  // ---- ExchangeOwner ---------------------------------------------------------------------
+
+  write(data: Buffer | string): boolean {
+    return this.socket.write(data);
+  }
+
+  pauseClient(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  resumeClient(): void {
+    if (!this.#paused) return;
+    if (this.#pending !== null && this.#pending.length > maxPending) return;
+    this.#paused = false;
+    this.socket.resume();
+  }
+
+  onClientDrain(fn: () => void): void {
+    this.#drainWaiters.push(fn);
+  }
+
+  #onDrain(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const fn of waiters) fn();
+  }
+
+  exchangeDone(close: boolean): void {
+    this.#exchange = null;
+    if (close || this.#closed) {
+      this.#closed = true;
+      this.socket.end();
+      return;
+    }
+    this.resumeClient();
+    if (this.#pending !== null) this.#next();
+  }
+
+  abort(): void {
+    this.#closed = true;
+    this.socket.destroy();
+  }
+
+  tunnel(upstream: UpstreamConnection): void {
+    this.#tunnel = upstream;
+    // Bytes after the upgrade request belong to the new protocol.
+    if (this.#pending !== null) {
+      upstream.socket.write(this.#pending);
+      this.#pending = null;
+    }
+    this.resumeClient();
+  }
+
+  refused(ex: Exchange, refusal: Refusal): void {
+    this.#exchange = null;
+    ex.finished = true;
+    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, refusal.reset ? 0 : 503, refusal.reason);
+    if (refusal.reset) {
+      // TcpLevel: a reset, so a layer-4 balancer sees the pool is down.
+      this.#closed = true;
+      this.socket.resetAndDestroy();
+      return;
+    }
+    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' });
+    if (!ex.reqDone || !ex.head.keepAlive) return this.#sendAndClose(response);
+    this.socket.write(response);
+    this.exchangeDone(false);
+  }
+
+  badGateway(ex: Exchange, reason: string): void {
+    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 502, reason);
+    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ended before answering this request.`);
+    if (!ex.reqDone || !ex.head.keepAlive) {
+      this.#exchange = null;
+      return this.#sendAndClose(response);
+    }
+    this.socket.write(response);
+    this.exchangeDone(false);
+  }
+
+  #onClose(): void {
+    if (this.#closed && this.#exchange === null && this.#tunnel === null) {
+      this.#ctx.connections.delete(this);
+      return;
+    }
+    this.#closed = true;
+    this.#ctx.connections.delete(this);
+    const ex = this.#exchange;
+    this.#exchange = null;
+    ex?.abandon();
+    const t = this.#tunnel;
+    this.#tunnel = null;
+    if (t !== null && !t.closed) t.socket.destroy();
+  }
+
+  /** Tunnel bytes from the worker (after 101). */
+  tunnelData(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+}

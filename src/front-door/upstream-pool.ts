@@ -1,0 +1,132 @@
+/**
+ * Keep-alive connections from the front door to one worker. A connection carries one exchange at
+ * a time; between exchanges it waits in the idle list (most recently used first), and an idle
+ * connection is closed after `idleMs`, well under the worker's own keep-alive timeout (Node's
+ * default is 5 s) so a worker never closes a connection the host is about to use.
+ */
+import { connect, type Socket } from 'node:net';
+
+/** What an exchange implements to receive a connection's events. */
+export interface UpstreamHandler {
+  onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void;
+  onUpstreamClose(conn: UpstreamConnection, error: Error | null): void;
+  onUpstreamDrain(conn: UpstreamConnection): void;
+}
+
+const idleMs = 4_000;
+const pools = new Set<UpstreamPool>();
+let sweeper: NodeJS.Timeout | null = null;
+
+function sweepAll(): void {
+  const now = Date.now();
+  for (const pool of pools) pool.sweep(now);
+}
+
+/** One connection to a worker. */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  readonly pool: UpstreamPool;
+  handler: UpstreamHandler | null = null;
+  /** Exchanges this connection has carried; > 1 means it was reused. */
+  uses = 0;
+  lastUsed = 0;
+  closed = false;
+
+  constructor(pool: UpstreamPool, socket: Socket) {
+    this.pool = pool;
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.handler) this.handler.onUpstreamData(this, chunk);
+      else socket.destroy(); // bytes nobody asked for: the connection's framing is lost
+    });
+    socket.on('drain', () => this.handler?.onUpstreamDrain(this));
+    socket.on('error', (err) => this.#closed(err));
+    socket.on('close', () => this.#closed(null));
+    socket.on('end', () => {
+      this.#closed(null);
+      socket.destroy();
+    });
+  }
+
+  #closed(err: Error | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.forget(this);
+    const handler = this.handler;
+    this.handler = null;
+    handler?.onUpstreamClose(this, err);
+  }
+}
+
+/** The connections of one worker. */
+export class UpstreamPool {
+  readonly #target: { path: string } | { port: number; host: string };
+  readonly #idle: UpstreamConnection[] = [];
+  #all = new Set<UpstreamConnection>();
+  #closed = false;
+
+  constructor(address: { readonly path: string } | { readonly port: number }) {
+    this.#target = 'path' in address ? { path: address.path } : { port: address.port, host: '127.0.0.1' };
+  }
+
+  /** An idle connection, or a new one (writes before it connects are buffered by net). */
+  take(handler: UpstreamHandler): UpstreamConnection {
+    let conn = this.#idle.pop();
+    if (conn === undefined) {
+      conn = new UpstreamConnection(this, connect(this.#target as never));
+      this.#all.add(conn);
+    }
+    conn.handler = handler;
+    conn.uses++;
+    return conn;
+  }
+
+  /** Returns a connection whose exchange ended cleanly, or closes it. */
+  give(conn: UpstreamConnection, reusable: boolean): void {
+    conn.handler = null;
+    if (!reusable || this.#closed || conn.closed) {
+      conn.socket.destroy();
+      return;
+    }
+    conn.lastUsed = Date.now();
+    this.#idle.push(conn);
+    if (sweeper === null) {
+      sweeper = setInterval(sweepAll, 1_000);
+      sweeper.unref();
+    }
+    pools.add(this);
+  }
+
+  /** Removes a closed connection from the lists. */
+  forget(conn: UpstreamConnection): void {
+    this.#all.delete(conn);
+    const at = this.#idle.indexOf(conn);
+    if (at !== -1) this.#idle.splice(at, 1);
+    if (this.#idle.length === 0) pools.delete(this);
+  }
+
+  /** Closes connections idle longer than the limit. */
+  sweep(now: number): void {
+    while (this.#idle.length > 0 && now - this.#idle[0].lastUsed > idleMs) this.#idle.shift()!.socket.destroy();
+    if (this.#idle.length === 0) pools.delete(this);
+  }
+
+  /** Closes every idle connection (a draining worker must see none). */
+  closeIdle(): void {
+    for (const conn of this.#idle.splice(0)) conn.socket.destroy();
+    pools.delete(this);
+  }
+
+  /** Closes every connection, busy ones too, and refuses to keep new ones. */
+  destroyAll(): void {
+    this.#closed = true;
+    this.closeIdle();
+    for (const conn of this.#all) conn.socket.destroy();
+    this.#all.clear();
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `paddock run`: the host process. Reads the config (a bad file starts nothing), opens the event
+ * log, starts the front door, the pools and the admin API, and handles signals: SIGHUP reloads,
+ * SIGTERM/SIGINT drain every pool within its limit and exit 0.
+ */
+import { mkdirSync } from 'node:fs';
+import { loadConfig, formatConfigError } from './config/index.ts';
+import type { HostConfig } from './config/types.ts';
+import { EventLog } from './events/event-log.ts';
+import { EventIds } from './events/event-ids.ts';
+import { Supervisor } from './supervisor/supervisor.ts';
+import { Diagnostics } from './diagnostics/diagnostics.ts';
+import { startAdminServer, type AdminServer } from './admin/admin-server.ts';
+
+export interface RunningHost {
+  readonly supervisor: Supervisor;
+  readonly admin: AdminServer;
+  readonly bound: ReadonlyArray<{ host: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Starts a host from a loaded config; used by `paddock run` and by tests. */
+export async function startHost(config: HostConfig, options: { quiet?: boolean } = {}): Promise<RunningHost> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
+  const diagnostics = new Diagnostics({ dataDir: config.dataDir, events });
+  const supervisor = new Supervisor(config, events, diagnostics);
+  let bound: Array<{ host: string; port: number }>;
+  try {
+    bound = await supervisor.start();
+  } catch (err) {
+    await supervisor.shutdown();
+    events.close();
+    throw err;
+  }
+  const admin = await startAdminServer(supervisor, {
+    socket: config.admin.socket,
+    tcp: config.admin.tcp,
+    token: config.admin.token,
+  });
+  events.write({
+    id: EventIds.HostStarted,
+    message: `Host started (pid ${process.pid}): ${Object.keys(config.pools).length} pools, listening on ${bound.map((b) => `${b.host}:${b.port}`).join(', ')}.`,
+    details: { config: config.file, listen: bound, admin: config.admin.socket, adminTcpPort: admin.tcpPort },
+  });
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      events.write({ id: EventIds.HostStopping, message: `Host stopping (pid ${process.pid}): draining every pool.` });
+      await supervisor.shutdown();
+      await admin.close();
+      events.close();
+    })();
+    return stopping;
+  };
+  return { supervisor, admin, bound, stop };
+}
+
+/** `paddock run --config FILE`: runs until SIGTERM or SIGINT. */
+export async function runHost(configFile: string): Promise<void> {
+  const result = loadConfig(configFile);
+  if (!result.ok) {
+    for (const e of result.errors) process.stderr.write(formatConfigError(e, configFile) + '\n');
+    process.stderr.write(`paddock: ${result.errors.length} error(s) in ${configFile}; nothing was started.\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const host = await startHost(result.config);
+  const urls = host.bound.map((b) => `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
+  process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/` : ''}\n`);
+  process.on('SIGHUP', () => {
+    void host.supervisor.reload().then((r) => {
+      if (!r.ok) process.stderr.write(`paddock: reload refused:\n${r.errors.join('\n')}\n`);
+    });
+  });
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void host.stop().then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  process.exitCode = 0;
+}

@@ -1,0 +1,71 @@
+/**
+ * How a worker is started: argv (never a shell), environment, and the wrapper that ties the
+ * worker's life to the host's.
+ *
+ * Every worker is started through util-linux `setpriv --pdeathsig KILL`, so the kernel kills it
+ * when the host dies, even by SIGKILL; a worker with the control channel also exits when the
+ * channel closes. `setpriv` also switches to the pool's identity (--reuid/--regid/--init-groups).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PoolConfig } from '../config/types.ts';
+import type { Identity } from './identity.ts';
+
+export const sdkRegisterPath = fileURLToPath(new URL('../worker-sdk/node/register.mjs', import.meta.url));
+
+const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
+/** The setpriv binary, or null where util-linux lacks it (then identities cannot be switched). */
+export const setprivPath: string | null = setprivCandidates.find((p) => existsSync(p)) ?? null;
+
+/** Where a worker listens: a unix socket path or a loopback TCP port. */
+export type WorkerAddress = { readonly path: string } | { readonly port: number };
+
+export interface SpawnSpec {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+}
+
+export interface SpawnInputs {
+  readonly pool: PoolConfig;
+  readonly workerId: string;
+  readonly address: WorkerAddress;
+  readonly identity: Identity;
+  /** Extra Node options for runtime node (diagnostic flags), appended after the SDK import. */
+  readonly nodeOptions: readonly string[];
+  /** Extra environment (diagnostics and SDK knobs). */
+  readonly extraEnv: Readonly<Record<string, string>>;
+  readonly baseEnv: NodeJS.ProcessEnv;
+}
+
+/** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
+export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
+  const { pool, address, identity } = inputs;
+  const argv = [...pool.command];
+  // A pool that says "node" gets the host's own Node, the one the project pins (Node 24).
+  if (pool.runtime === 'node' && argv[0] === 'node') argv[0] = process.execPath;
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inputs.baseEnv)) {
+    if (v !== undefined && !k.startsWith('PADDOCK_') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  Object.assign(env, pool.env, inputs.extraEnv);
+  env.PORT = 'path' in address ? address.path : String(address.port);
+  env.PADDOCK_POOL = pool.name;
+  env.PADDOCK_WORKER = inputs.workerId;
+  env.PADDOCK_CONTROL_FD = '3';
+  if (pool.runtime === 'node') {
+    const own = pool.env.NODE_OPTIONS ? ' ' + pool.env.NODE_OPTIONS : '';
+    env.NODE_OPTIONS = [`--import=${sdkRegisterPath}`, ...inputs.nodeOptions].join(' ') + own;
+    env.PADDOCK_EVENT_LOOP_DELAY_LIMIT_MS = String(pool.processModel.eventLoopDelayLimit);
+    env.PADDOCK_EVENT_LOOP_DELAY_TIME_MS = String(pool.processModel.eventLoopDelayTime);
+  }
+
+  if (setprivPath === null) return { file: argv[0], args: argv.slice(1), env, cwd: pool.cwd };
+  const wrapper = ['--pdeathsig', 'KILL'];
+  if (identity.uid !== null) wrapper.push('--reuid', String(identity.uid), '--init-groups');
+  if (identity.gid !== null) wrapper.push('--regid', String(identity.gid));
+  if (identity.uid === null && identity.gid !== null) wrapper.push('--clear-groups');
+  return { file: setprivPath, args: [...wrapper, '--', ...argv], env, cwd: pool.cwd };
+}

@@ -1,0 +1,205 @@
+/**
+ * The supervisor (the WAS/W3SVC role): owns every pool, applies configuration and reloads, runs
+ * the periodic tick, and answers the admin API through HostControl.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostConfig, PoolConfig } from '../config/types.ts';
+import { loadConfig, formatConfigError, diffConfig } from '../config/index.ts';
+import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from '../admin/host-control.ts';
+import type { EventLog } from '../events/event-log.ts';
+import { EventIds } from '../events/event-ids.ts';
+import { PoolOutputLog } from '../events/output-log.ts';
+import { Pool, type PoolDiagnostics } from '../pools/pool.ts';
+import { FrontDoor } from '../front-door/front-door.ts';
+import { AccessLog } from '../front-door/access-log.ts';
+import { renderMetrics } from '../admin/metrics.ts';
+
+const tickMs = 250;
+
+/** Every pool of the host and the front door in front of them. */
+export class Supervisor implements HostControl {
+  config: HostConfig;
+  readonly events: EventLog;
+  readonly startedAt = new Date().toISOString();
+  readonly poolMap = new Map<string, Pool>();
+  readonly frontDoor: FrontDoor;
+  readonly accessLog: AccessLog;
+  readonly #outputs = new Map<string, PoolOutputLog>();
+  readonly #diagnostics: PoolDiagnostics;
+  readonly #runDir: string;
+  #tick: NodeJS.Timeout | null = null;
+  #reloading: Promise<ReloadResult> | null = null;
+
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics) {
+    this.config = config;
+    this.events = events;
+    this.#diagnostics = diagnostics;
+    this.#runDir = join(config.dataDir, 'run');
+    mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
+    this.accessLog = new AccessLog(join(config.dataDir, 'logs', 'access.log'), (err) => {
+      this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: join(config.dataDir, 'logs', 'access.log'), error: err.message } });
+    });
+    for (const pool of Object.values(config.pools)) this.#addPool(pool);
+    this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog);
+  }
+
+  get dataDir(): string {
+    return this.config.dataDir;
+  }
+
+  #addPool(config: PoolConfig): Pool {
+    const output = new PoolOutputLog({
+      dir: join(this.config.dataDir, 'logs'),
+      pool: config.name,
+      maxBytes: this.config.logs.maxBytes,
+      maxFiles: this.config.logs.maxFiles,
+      onError: (err) => {
+        this.events.write({ id: EventIds.OutputLogFailed, level: 'error', pool: config.name, message: `Worker output of pool '${config.name}' cannot be written: ${err.message}. Output is discarded until it can.`, details: { error: err.message } });
+      },
+    });
+    this.#outputs.set(config.name, output);
+    const pool = new Pool(config, {
+      events: this.events,
+      output,
+      runDir: this.#runDir,
+      now: Date.now,
+      diagnostics: this.#diagnostics,
+    });
+    this.poolMap.set(config.name, pool);
+    return pool;
+  }
+
+  /** Listens and starts the pools marked autoStart. */
+  async start(): Promise<Array<{ host: string; port: number }>> {
+    const bound = await this.frontDoor.listen(this.config.listen);
+    for (const pool of this.poolMap.values()) if (pool.config.autoStart) pool.start(false);
+    this.#tick = setInterval(() => this.#onTick(), tickMs);
+    this.#tick.unref();
+    return bound;
+  }
+
+  #onTick(): void {
+    const now = Date.now();
+    for (const pool of this.poolMap.values()) {
+      try {
+        pool.tick(now);
+      } catch (err) {
+        // A background loop never throws: say what failed and go on.
+        this.events.write({ id: EventIds.HostStopping, level: 'error', pool: pool.name, message: `Internal error in the periodic check of pool '${pool.name}': ${(err as Error).message}`, details: { stack: (err as Error).stack ?? null } });
+      }
+    }
+  }
+
+  /** Stops accepting, drains every pool within its limit, kills orphans. */
+  async shutdown(): Promise<void> {
+    if (this.#tick) clearInterval(this.#tick);
+    this.#tick = null;
+    await this.frontDoor.close();
+    await Promise.all([...this.poolMap.values()].map((p) => p.shutdown()));
+    this.frontDoor.destroyConnections();
+    this.accessLog.close();
+    await Promise.all([...this.#outputs.values()].map((o) => o.close()));
+  }
+
+  // ---- HostControl -----------------------------------------------------------------------
+
+  #pool(name: string): Pool {
+    const pool = this.poolMap.get(name);
+    if (pool === undefined) throw new AdminError('NotFound', `pool '${name}' not found`);
+    return pool;
+  }
+
+  pools(): PoolSnapshot[] {
+    return [...this.poolMap.values()].map((p) => p.inspect());
+  }
+
+  pool(name: string): PoolSnapshot {
+    return this.#pool(name).inspect();
+  }
+
+  workers(pool?: string): WorkerSnapshot[] {
+    const list = pool === undefined ? [...this.poolMap.values()] : [this.#pool(pool)];
+    return list.flatMap((p) => p.inspect().workers);
+  }
+
+  async startPool(name: string): Promise<void> {
+    const pool = this.#pool(name);
+    if (pool.state === 'stopping') throw new AdminError('Conflict', `pool '${name}' is stopping; try again when it has stopped`);
+    pool.start(true);
+  }
+
+  async stopPool(name: string): Promise<void> {
+    await this.#pool(name).stop('admin');
+  }
+
+  async recyclePool(name: string): Promise<void> {
+    const pool = this.#pool(name);
+    if (pool.state !== 'started') throw new AdminError('Conflict', `pool '${name}' is ${pool.state}; only a started pool can be recycled`);
+    pool.recycle('OnDemand', { reason: 'requested by an administrator' });
+  }
+
+  logFile(pool: string): string {
+    this.#pool(pool);
+    return this.#outputs.get(pool)!.file;
+  }
+
+  metrics(): Promise<string> {
+    return renderMetrics(this);
+  }
+
+  /** Re-reads the config file and applies the difference; a bad file changes nothing. */
+  reload(): Promise<ReloadResult> {
+    // Reloads run one at a time: a second SIGHUP waits for the first.
+    const run = async (): Promise<ReloadResult> => {
+      const result = loadConfig(this.config.file);
+      if (!result.ok) {
+        const errors = result.errors.map((e) => formatConfigError(e, this.config.file));
+        this.events.write({ id: EventIds.ConfigReloadRefused, level: 'warning', message: `The configuration in ${this.config.file} was refused; the running configuration stays.\n${errors.join('\n')}`, details: { errors } });
+        return { ok: false, errors };
+      }
+      return this.#apply(result.config);
+    };
+    const next = (this.#reloading ?? Promise.resolve()).then(run, run);
+    this.#reloading = next;
+    return next;
+  }
+
+  async #apply(next: HostConfig): Promise<ReloadResult> {
+    const diff = diffConfig(this.config, next);
+    const refused: string[] = [];
+    if (diff.listenChanged) refused.push('listen: bindings change only when the host restarts');
+    if (diff.adminChanged) refused.push('admin: the admin socket changes only when the host restarts');
+    if (next.dataDir !== this.config.dataDir) refused.push('dataDir: changes only when the host restarts');
+    this.config = { ...next, listen: this.config.listen, admin: this.config.admin, dataDir: this.config.dataDir };
+    for (const name of diff.added) {
+      const pool = this.#addPool(next.pools[name]);
+      this.events.write({ id: EventIds.PoolAddedByConfig, pool: name, message: `Pool '${name}' was added by a configuration reload.` });
+      if (pool.config.autoStart) pool.start(false);
+    }
+    for (const name of diff.changed) {
+      const pool = this.poolMap.get(name)!;
+      const config = next.pools[name];
+      const disallow = config.recycling.disallowRotationOnConfigChange;
+      pool.reconfigure(config);
+      if (!disallow) pool.recycle('ConfigChange', { reason: 'the configuration changed' });
+    }
+    // Routes change after new pools exist and before removed ones go.
+    this.frontDoor.setSites(next.sites);
+    const removals = diff.removed.map(async (name) => {
+      const pool = this.poolMap.get(name)!;
+      this.poolMap.delete(name);
+      this.events.write({ id: EventIds.PoolRemovedByConfig, pool: name, message: `Pool '${name}' was removed by a configuration reload; its workers drain.` });
+      await pool.shutdown();
+      await this.#outputs.get(name)?.close();
+      this.#outputs.delete(name);
+    });
+    this.events.write({
+      id: EventIds.ConfigReloaded,
+      message: `Configuration reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged.length} untouched.${refused.length ? ' Not applied: ' + refused.join('; ') : ''}`,
+      details: { added: diff.added, removed: diff.removed, changed: diff.changed, notApplied: refused },
+    });
+    void Promise.all(removals);
+    return { ok: true, added: diff.added, removed: diff.removed, changed: diff.changed };
+  }
+}
