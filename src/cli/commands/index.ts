@@ -1,0 +1,13 @@
+/** Every `paddock` command, in the order `paddock --help` lists them. Adding one is adding a line. */
+import type { RegisterCommand } from '../command-kit.ts';
+import { register as run } from './run.ts';
+import { register as check } from './check.ts';
+import { register as status } from './status.ts';
+import { register as pools } from './pools.ts';
+import { register as poolActions } from './pool-actions.ts';
+import { register as workers } from './workers.ts';
+import { register as events } from './events.ts';
+import { register as logs } from './logs.ts';
+import { register as reload } from './reload.ts';
+
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, reload];

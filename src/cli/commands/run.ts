@@ -1,0 +1,17 @@
+/** `paddock run`: the host itself, in the foreground (for systemd, a container, or a terminal). */
+import type { Command } from 'commander';
+import { globals } from '../command-kit.ts';
+import { configPath } from '../target.ts';
+
+/** Registers `run`. */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run the host in the foreground with the configuration file')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const file = configPath(globals(cmd));
+      // Loaded only here, so that every other command starts without the host's modules.
+      const { runHost } = await import('../../host.ts');
+      await runHost(file);
+    });
+}

@@ -1,0 +1,29 @@
+/** `paddock status`: is the host up, and one line per pool. */
+import type { Command } from 'commander';
+import type { PoolSnapshot } from '../../admin/host-control.ts';
+import { clientFor, globals, printJson, println } from '../command-kit.ts';
+import { formatAge, formatTime } from '../format.ts';
+import { poolsTable } from '../pool-view.ts';
+
+interface Health {
+  readonly status: string;
+  readonly startedAt: string;
+  readonly pid?: number;
+}
+
+/** Registers `status`. */
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('host health and one line per pool')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const client = await clientFor(cmd);
+      const health = await client.json<Health>('GET', '/health');
+      const pools = await client.json<PoolSnapshot[]>('GET', '/api/pools');
+      if (globals(cmd).json) return printJson({ health, pools });
+      const pid = health.pid === undefined ? '' : `, pid ${health.pid}`;
+      println(`host: ${health.status}${pid}, up ${formatAge(health.startedAt)} (since ${formatTime(health.startedAt)}), admin ${client.describe()}`);
+      println('');
+      println(poolsTable(pools));
+    });
+}
