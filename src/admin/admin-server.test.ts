@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage } from 'node:http';
 import { appendFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,67 +9,10 @@ import { EventLog, type PaddockEvent } from '../events/event-log.ts';
 import { FakeHostControl, BROKEN_POOL } from './fake-host-control.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
 import { parseSince } from './event-query.ts';
+import { call, openStream, type Target } from './test-http.ts';
 
 // TEMPORARY: the log reader (src/events/read-log.ts) is not in the tree yet.
 const NO_READ_LOG = !existsSync(new URL('../events/read-log.ts', import.meta.url)) && 'src/events/read-log.ts is not there yet';
-
-interface Reply {
-  readonly status: number;
-  readonly headers: IncomingMessage['headers'];
-  readonly text: string;
-  readonly json: any;
-}
-
-type Target = { socketPath: string } | { host: string; port: number };
-
-function call(target: Target, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...target, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = undefined;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Opens a streaming GET and collects its body as it arrives. */
-function openStream(target: Target, path: string, headers: Record<string, string> = {}) {
-  let text = '';
-  let res: IncomingMessage | null = null;
-  const waiters: (() => void)[] = [];
-  let responded: () => void = () => {};
-  const headersIn = new Promise<void>((resolve) => { responded = resolve; });
-  const req = request({ ...target, method: 'GET', path, headers }, (r) => {
-    res = r;
-    responded();
-    r.setEncoding('utf8');
-    r.on('data', (c: string) => { text += c; for (const w of waiters.splice(0)) w(); });
-    r.on('error', () => {});
-  });
-  req.on('error', () => {});
-  req.end();
-  return {
-    get text() { return text; },
-    get res() { return res; },
-    /** Resolves once the response head has arrived. */
-    headers: headersIn,
-    /** Resolves once the body so far satisfies `test`. */
-    until(test: (text: string) => boolean): Promise<string> {
-      return new Promise((resolve) => {
-        const check = (): void => (test(text) ? resolve(text) : void waiters.push(check));
-        check();
-      });
-    },
-    close() { req.destroy(); },
-  };
-}
 
 describe('admin server on a unix socket', () => {
   let dir: string;
@@ -298,77 +240,6 @@ describe('admin server on a unix socket', () => {
     assert.equal(r.status, 500);
     assert.deepEqual(r.json, { error: 'snapshot failed', code: 'InternalError' });
     assert.equal((await call(sock, 'GET', '/health')).status, 200);
-  });
-});
-
-describe('admin server on TCP', () => {
-  const token = 's3cret-token';
-  let dir: string;
-  let events: EventLog;
-  let control: FakeHostControl;
-  let server: AdminServer;
-  let tcp: Target;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'paddock-admin-'));
-    events = EventLog.open(dir, { stdout: null });
-    control = new FakeHostControl(dir, events);
-    server = await startAdminServer(control, {
-      socket: join(dir, 'admin.sock'), tcp: { host: '127.0.0.1', port: 0 }, token, dashboardHtml: () => '<h1>paddock</h1>',
-    });
-    assert.ok(server.tcpPort && server.tcpPort > 0);
-    tcp = { host: '127.0.0.1', port: server.tcpPort };
-  });
-
-  after(async () => {
-    await server.close();
-    events.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('refuses requests without the right bearer token', async () => {
-    const none = await call(tcp, 'GET', '/api/pools');
-    assert.equal(none.status, 401);
-    assert.equal(none.headers['www-authenticate'], 'Bearer realm="paddock"');
-    assert.equal(none.json.code, 'Unauthorized');
-    assert.equal((await call(tcp, 'GET', '/api/pools', { authorization: 'Bearer wrong' })).status, 401);
-    assert.equal((await call(tcp, 'GET', '/api/pools', { authorization: `Basic ${token}` })).status, 401);
-    assert.equal((await call(tcp, 'POST', '/api/pools/web/stop')).status, 401);
-    assert.equal((await call(tcp, 'GET', '/metrics')).status, 401);
-    assert.deepEqual(control.calls, []);
-  });
-
-  it('serves every route with the token', async () => {
-    const r = await call(tcp, 'GET', '/api/pools', { authorization: `Bearer ${token}` });
-    assert.equal(r.status, 200);
-    assert.equal(r.json.length, 2);
-    const page = await call(tcp, 'GET', '/dashboard', { authorization: `Bearer ${token}` });
-    assert.equal(page.status, 200);
-    assert.match(String(page.headers['content-type']), /^text\/html/);
-    assert.equal(page.text, '<h1>paddock</h1>');
-  });
-
-  it('answers the health checks without a token', async () => {
-    assert.equal((await call(tcp, 'GET', '/health')).status, 200);
-    assert.equal((await call(tcp, 'GET', '/health/pools/web')).status, 200);
-    assert.equal((await call(tcp, 'GET', '/health/pools/api')).status, 503);
-    assert.equal((await call(tcp, 'GET', '/health/pools/nope')).status, 404);
-  });
-
-  it('lets a browser open the dashboard with ?token= once, then by cookie', async () => {
-    const login = await call(tcp, 'GET', `/?token=${token}`);
-    assert.equal(login.status, 303);
-    assert.equal(login.headers.location, '/');
-    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0];
-    assert.match(String(login.headers['set-cookie']?.[0]), /HttpOnly; SameSite=Strict/);
-    assert.equal((await call(tcp, 'GET', '/?token=wrong')).status, 401);
-    const page = await call(tcp, 'GET', '/', { cookie });
-    assert.equal(page.status, 200);
-    const host = `127.0.0.1:${server.tcpPort}`;
-    const foreign = await call(tcp, 'POST', '/api/pools/web/recycle', { cookie, origin: 'https://evil.example', host });
-    assert.equal(foreign.status, 403);
-    const same = await call(tcp, 'POST', '/api/pools/web/recycle', { cookie, origin: `http://${host}`, host });
-    assert.equal(same.status, 200);
   });
 });
 
