@@ -56,16 +56,24 @@ export async function startHost(config: HostConfig, options: { quiet?: boolean }
   return { supervisor, admin, bound, stop };
 }
 
+/** Thrown by runHost when nothing could be started; the message says why. */
+export class HostStartError extends Error {
+  readonly code = 'PADDOCK_HOST_START';
+}
+
 /** `paddock run --config FILE`: runs until SIGTERM or SIGINT. */
 export async function runHost(configFile: string): Promise<void> {
   const result = loadConfig(configFile);
   if (!result.ok) {
     for (const e of result.errors) process.stderr.write(formatConfigError(e, configFile) + '\n');
-    process.stderr.write(`paddock: ${result.errors.length} error(s) in ${configFile}; nothing was started.\n`);
-    process.exitCode = 1;
-    return;
+    throw new HostStartError(`${result.errors.length} error(s) in ${configFile}; nothing was started`);
   }
-  const host = await startHost(result.config);
+  let host: RunningHost;
+  try {
+    host = await startHost(result.config);
+  } catch (err) {
+    throw new HostStartError(`${(err as Error).message}; nothing was started`);
+  }
   const urls = host.bound.map((b) => `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
   process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
   process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/` : ''}\n`);
@@ -83,5 +91,4 @@ export async function runHost(configFile: string): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  process.exitCode = 0;
 }

@@ -98,6 +98,7 @@ export class Exchange implements Waiter, UpstreamHandler {
     }
     this.#attempts++;
     this.worker = worker;
+    worker.track(this, this.head.method, this.head.path);
     const conn = worker.upstream.take(this);
     this.upstream = conn;
     const s = conn.socket;
@@ -288,6 +289,7 @@ export class Exchange implements Waiter, UpstreamHandler {
     if (!conn.closed) conn.socket.destroy();
     const worker = this.worker!;
     this.worker = null;
+    worker.untrack(this, true);
     this.pool.release(worker);
     if (this.sentToClient) {
       this.finished = true;
@@ -312,7 +314,10 @@ export class Exchange implements Waiter, UpstreamHandler {
     this.finished = true;
     const w = this.worker;
     this.worker = null;
-    if (w !== null) this.pool.release(w);
+    if (w !== null) {
+      w.untrack(this, false);
+      this.pool.release(w);
+    }
   }
 
   /** The client went away: give up the queue place or the worker connection. */
@@ -329,6 +334,7 @@ export class Exchange implements Waiter, UpstreamHandler {
     const w = this.worker;
     this.worker = null;
     if (this.#tunneled) w.tunnels--;
+    w.untrack(this, false);
     this.pool.release(w);
   }
 }

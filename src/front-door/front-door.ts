@@ -50,10 +50,14 @@ export class FrontDoor {
     return bound;
   }
 
-  /** Stops accepting; existing connections finish their exchanges. */
-  async close(): Promise<void> {
-    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  /**
+   * Stops accepting. Resolves when the listeners have closed, which is after every connection
+   * has ended: call destroyConnections() once the exchanges in hand are done.
+   */
+  close(): Promise<void> {
+    const closed = Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.#servers.length = 0;
+    return closed.then(() => undefined);
   }
 
   /** Closes every client connection now. */

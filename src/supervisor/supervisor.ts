@@ -95,9 +95,10 @@ export class Supervisor implements HostControl {
   async shutdown(): Promise<void> {
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
-    await this.frontDoor.close();
+    const closed = this.frontDoor.close();
     await Promise.all([...this.poolMap.values()].map((p) => p.shutdown()));
     this.frontDoor.destroyConnections();
+    await closed;
     this.accessLog.close();
     await Promise.all([...this.#outputs.values()].map((o) => o.close()));
   }

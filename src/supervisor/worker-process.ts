@@ -46,6 +46,10 @@ export class WorkerProcess extends EventEmitter {
   inFlight = 0;
   /** Upgraded connections (WebSocket tunnels) among inFlight. */
   tunnels = 0;
+  /** Requests in flight on this worker ("GET /path"), for crash reports. */
+  readonly requestsInFlight = new Map<object, string>();
+  /** Requests this worker abandoned when its connection broke (newest last, at most 20). */
+  readonly requestsAbandoned: string[] = [];
   /** Set while a recycle replaces this worker, so one trigger does not start two replacements. */
   recycling = false;
   /** Why the host is stopping this worker, for the exit event. */
@@ -303,6 +307,22 @@ export class WorkerProcess extends EventEmitter {
       this.on('exit', check);
       check();
     });
+  }
+
+  /** Remembers a request in flight (method and path only: no query string, no body). */
+  track(key: object, method: string, path: string): void {
+    this.requestsInFlight.set(key, `${method} ${path}`);
+  }
+
+  /** Forgets a request; an abandoned one is kept for the crash report. */
+  untrack(key: object, abandoned: boolean): void {
+    const what = this.requestsInFlight.get(key);
+    if (what === undefined) return;
+    this.requestsInFlight.delete(key);
+    if (abandoned) {
+      this.requestsAbandoned.push(what);
+      if (this.requestsAbandoned.length > 20) this.requestsAbandoned.shift();
+    }
   }
 
   /** Called by the pool when a request on this worker finishes. */

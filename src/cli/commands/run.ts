@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { globals } from '../command-kit.ts';
 import { configPath } from '../target.ts';
+import { CliError, EXIT } from '../admin-client.ts';
 
 /** Registers `run`. */
 export function register(program: Command): void {
@@ -11,7 +12,12 @@ export function register(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const file = configPath(globals(cmd));
       // Loaded only here, so that every other command starts without the host's modules.
-      const { runHost } = await import('../../host.ts');
-      await runHost(file);
+      const { runHost, HostStartError } = await import('../../host.ts');
+      try {
+        await runHost(file);
+      } catch (err) {
+        if (err instanceof HostStartError) throw new CliError(EXIT.failed, err.message);
+        throw err;
+      }
     });
 }
