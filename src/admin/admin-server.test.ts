@@ -11,8 +11,6 @@ import { startAdminServer, type AdminServer } from './admin-server.ts';
 import { parseSince } from './event-query.ts';
 import { call, openStream, type Target } from './test-http.ts';
 
-// TEMPORARY: the log reader (src/events/read-log.ts) is not in the tree yet.
-const NO_READ_LOG = !existsSync(new URL('../events/read-log.ts', import.meta.url)) && 'src/events/read-log.ts is not there yet';
 
 describe('admin server on a unix socket', () => {
   let dir: string;
@@ -182,7 +180,7 @@ describe('admin server on a unix socket', () => {
     assert.equal(text, `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`);
   });
 
-  it('GET /api/logs/:pool sends the last lines, and with follow=1 new ones', { skip: NO_READ_LOG }, async () => {
+  it('GET /api/logs/:pool sends the last lines, and with follow=1 new ones', async () => {
     const file = join(dir, 'web.log');
     await writeFile(file, 'one\ntwo\nthree\nfour\n');
     control.logFiles.set('web', file);

@@ -4,11 +4,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { followLog } from '../events/read-log.ts';
 import { AdminHttpError } from './http-reply.ts';
-
-type FollowLog = (file: string, options: { lines: number; follow: boolean; signal: AbortSignal }) => AsyncGenerator<string>;
-/** The log reader, loaded on first use (a variable specifier keeps the type checker from requiring it yet). */
-const READ_LOG_MODULE = '../events/read-log.ts';
 
 /** Lines sent when the request gives no `lines`. */
 export const DEFAULT_LOG_LINES = 100;
@@ -30,7 +27,6 @@ export function readLogOptions(params: URLSearchParams): { lines: number; follow
 
 /** Streams `file` to `res` until the backlog is out (or, following, until the client leaves). */
 export async function streamLog(res: ServerResponse, file: string, options: { lines: number; follow: boolean }): Promise<void> {
-  const { followLog } = (await import(READ_LOG_MODULE)) as { followLog: FollowLog };
   const aborter = new AbortController();
   res.on('close', () => aborter.abort());
   res.writeHead(200, {

@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync as fileExists } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +9,6 @@ import { EventLog, type PaddockEvent } from '../events/event-log.ts';
 import { FakeHostControl } from '../admin/fake-host-control.ts';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.ts';
 
-// TEMPORARY: the log reader (src/events/read-log.ts) is not in the tree yet.
-const NO_READ_LOG = !fileExists(new URL('../events/read-log.ts', import.meta.url)) && 'src/events/read-log.ts is not there yet';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -184,13 +181,26 @@ describe('paddock CLI against a host', () => {
     assert.equal(json.pools.length, 2);
   });
 
-  it('logs POOL prints the last lines of the pool\'s log', { skip: NO_READ_LOG }, async () => {
+  it('logs POOL prints the last lines of the pool\'s log, and with --follow new ones', async () => {
     const file = join(dir, 'web.log');
     await writeFile(file, 'alpha\nbeta\ngamma\n');
     control.logFiles.set('web', file);
     const r = await paddock(['logs', 'web', '--lines', '2', ...admin]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'beta\ngamma\n');
+
+    const child = spawn(process.execPath, [MAIN, 'logs', 'web', '--lines', '1', '--follow', ...admin]);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    const seen = (text: string): Promise<void> => new Promise((resolve) => {
+      const check = (): void => { if (out.includes(text)) resolve(); else child.stdout.once('data', () => setImmediate(check)); };
+      check();
+    });
+    await seen('gamma\n');
+    await appendFile(file, 'delta\n');
+    await seen('delta\n');
+    child.kill();
+    assert.equal(out, 'gamma\ndelta\n');
   });
 
   it('finds the admin socket through --config and $PADDOCK_CONFIG', async () => {
