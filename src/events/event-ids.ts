@@ -1,0 +1,130 @@
+/**
+ * Event numbers (DESIGN §6). Where IIS 6.0+ writes an event for the same happening (source WAS or
+ * W3SVC in the Windows System log), Paddock uses IIS's number, so an operator's runbooks and
+ * alert rules carry over. 6001–6012 are the worker lifecycle and diagnostics events IIS leaves to
+ * ETW; 7001 and up are the host's own. docs/events.md lists the same facts (a test keeps them in step).
+ */
+import type { EventLevel } from './event-log.ts';
+
+/** Every event number, by name. A plain frozen object rather than an enum (erasable TypeScript). */
+export const EventIds = Object.freeze({
+  /** WAS 5002: the pool was stopped by rapid-fail protection. */
+  RapidFailStopped: 5002,
+  /** WAS 5009: a worker terminated unexpectedly. */
+  WorkerCrashed: 5009,
+  /** WAS 5010: a worker failed to answer a ping in time (hang). */
+  PingMissed: 5010,
+  /** WAS 5011: fatal communication error with a worker (control channel broke). */
+  ChannelBroken: 5011,
+  /** WAS 5012: a worker did not become ready within startupTimeLimit. */
+  StartupTimeLimit: 5012,
+  /** WAS 5013: a worker did not exit within shutdownTimeLimit and was killed. */
+  ShutdownTimeLimit: 5013,
+  /** WAS 5021: the pool's identity is invalid; the pool was stopped. */
+  IdentityInvalid: 5021,
+  RecycleTime: 5074,
+  RecycleRequests: 5075,
+  RecycleSchedule: 5076,
+  RecycleMemory: 5077,
+  RecyclePrivateMemory: 5117,
+  /** WAS 5078: the worker reported itself unhealthy (IIS HSE_REQ_REPORT_UNHEALTHY). */
+  RecycleUnhealthy: 5078,
+  RecycleAdmin: 5079,
+  RecycleConfigChange: 5080,
+  /** WAS 5093: the replacement of an overlapped recycle never became ready; the old worker stays. */
+  OverlappedRecycleFailed: 5093,
+  IdleShutdown: 5186,
+  PoolStoppedByAdmin: 5059,
+  PoolStartedByAdmin: 5060,
+  /** WAS 5090: the pool's CPU limit was exceeded; the message names the action taken. */
+  CpuLimit: 5090,
+  WorkerStarted: 6001,
+  WorkerReady: 6002,
+  WorkerStopped: 6003,
+  CrashReport: 6010,
+  HangReport: 6011,
+  WorkerOrphaned: 6012,
+  HostStarted: 7001,
+  HostStopping: 7002,
+  ConfigReloaded: 7003,
+  ConfigReloadRefused: 7004,
+  /** More orphans than maxOrphanedProcesses: the oldest was killed. */
+  OrphanKilled: 7005,
+  /** A pool's worker output log could not be written (disk full, unwritable directory). */
+  OutputLogFailed: 7006,
+  PoolRemovedByConfig: 7007,
+  PoolAddedByConfig: 7008,
+  AutoShutdownActionRan: 7009,
+} as const);
+
+export type EventName = keyof typeof EventIds;
+export type EventId = (typeof EventIds)[EventName];
+
+/** What each event means, one line; used by docs/events.md and `paddock events`. */
+const descriptions: Readonly<Record<EventId, string>> = {
+  5002: 'Pool stopped by rapid-fail protection: too many failures within rapidFailProtectionInterval.',
+  5009: 'Worker terminated unexpectedly (pid, exit code or signal in details).',
+  5010: 'Worker failed to answer a ping within pingResponseTime (hang).',
+  5011: 'Fatal communication error: the worker\'s control channel broke.',
+  5012: 'Worker did not become ready within startupTimeLimit; it was killed.',
+  5013: 'Worker did not exit within shutdownTimeLimit; it was killed.',
+  5021: 'Pool identity (user/group) invalid; the pool was stopped.',
+  5074: 'Recycle: the worker reached periodicRestart.time.',
+  5075: 'Recycle: the worker reached periodicRestart.requests.',
+  5076: 'Recycle: a periodicRestart.schedule time was reached.',
+  5077: 'Recycle: the worker exceeded periodicRestart.memory (virtual memory).',
+  5117: 'Recycle: the worker exceeded periodicRestart.privateMemory.',
+  5078: 'Recycle: the worker reported itself unhealthy.',
+  5079: 'Recycle: requested by an administrator.',
+  5080: 'Recycle: the pool\'s configuration changed.',
+  5093: 'Overlapped recycle failed: the replacement did not become ready; the old worker was kept.',
+  5186: 'Worker shut down after idleTimeout without requests.',
+  5059: 'Pool stopped by an administrator.',
+  5060: 'Pool started by an administrator.',
+  5090: 'Pool exceeded its CPU limit; the message names the action taken.',
+  6001: 'Worker started (pid).',
+  6002: 'Worker ready: serving requests.',
+  6003: 'Worker stopped normally.',
+  6010: 'Crash report captured (bucket id in details).',
+  6011: 'Hang report captured (bucket id in details).',
+  6012: 'Worker orphaned: released and left running for debugging (orphanWorkerProcess).',
+  7001: 'Host started.',
+  7002: 'Host stopping.',
+  7003: 'Configuration reloaded (pools added, removed and changed in details).',
+  7004: 'Configuration reload refused: the new file is invalid; the running configuration stays.',
+  7005: 'Orphaned worker killed: more orphans than maxOrphanedProcesses.',
+  7006: 'Worker output log could not be written (disk full, unwritable directory); output discarded until it recovers.',
+  7007: 'Pool removed by a configuration reload; its workers drain.',
+  7008: 'Pool added by a configuration reload.',
+  7009: 'autoShutdownAction ran after the host stopped the pool.',
+};
+
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090]);
+const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006]);
+
+/** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */
+export function defaultLevel(id: number): EventLevel {
+  if (errors.has(id)) return 'error';
+  if (warnings.has(id)) return 'warning';
+  return 'info';
+}
+
+/** One line saying what an event number means; unknown numbers get a neutral text, never a throw. */
+export function describeEvent(id: number): string {
+  return (descriptions as Readonly<Record<number, string>>)[id] ?? `Unknown event ${id}.`;
+}
+
+/** One row of the event catalogue. */
+export interface EventInfo {
+  readonly id: EventId;
+  readonly name: EventName;
+  readonly level: EventLevel;
+  readonly description: string;
+}
+
+/** Every event, in numeric order: for docs and the CLI. */
+export function eventCatalog(): readonly EventInfo[] {
+  return (Object.keys(EventIds) as EventName[])
+    .map((name) => ({ id: EventIds[name], name, level: defaultLevel(EventIds[name]), description: describeEvent(EventIds[name]) }))
+    .sort((a, b) => a.id - b.id);
+}
