@@ -26,6 +26,7 @@ import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
 import { periodicTrigger, recycleEventId, type RecycleTrigger } from './policy/recycle-policy.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
+import { CpuLimiter, type CpuExceeded } from './cpu-limiter.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -77,6 +78,8 @@ export class Pool extends EventEmitter {
   #startDelay: NodeJS.Timeout | null = null;
   #schedule: ScheduleTimer | null = null;
   #lastPrivateSample = 0;
+  readonly #cpu = new CpuLimiter();
+  #cpuRestart: NodeJS.Timeout | null = null;
 
   constructor(config: PoolConfig, services: PoolServices) {
     super();
@@ -119,6 +122,8 @@ export class Pool extends EventEmitter {
     if (this.state === 'stopping') return;
     this.state = transitionPool(this.state, 'started');
     this.stopReason = null;
+    if (this.#cpuRestart) clearTimeout(this.#cpuRestart);
+    this.#cpuRestart = null;
     this.#rapidFail.clear();
     this.#startFailures = 0;
     if (byAdmin) this.#event(EventIds.PoolStartedByAdmin, `Application pool '${this.name}' was started by an administrator.`);
@@ -127,7 +132,7 @@ export class Pool extends EventEmitter {
   }
 
   /** Stops the pool: refuses queued and new requests, drains every worker. */
-  async stop(reason: Exclude<PoolStopReason, null>, options: { event?: boolean } = {}): Promise<void> {
+  async stop(reason: Exclude<PoolStopReason, null>, options: { event?: boolean; why?: string } = {}): Promise<void> {
     if (this.state !== 'started') {
       if (this.state === 'stopped' && reason !== 'admin') this.stopReason = reason;
       return;
@@ -139,17 +144,18 @@ export class Pool extends EventEmitter {
     if (this.#startDelay) clearTimeout(this.#startDelay);
     this.#startDelay = null;
     this.#recycles = [];
+    this.#cpu.stopThrottle();
     this.queue.refuseAll(this.refusal());
     if (reason === 'admin' && options.event !== false) {
       this.#event(EventIds.PoolStoppedByAdmin, `Application pool '${this.name}' was stopped by an administrator.`);
     }
-    await Promise.all(this.workers.map((w) => w.drain(`pool stopped (${reason})`)));
+    await Promise.all(this.workers.map((w) => w.drain(options.why ?? `pool stopped (${reason})`)));
     this.state = transitionPool(this.state, 'stopped');
   }
 
   /** Host shutdown: stop, and kill every orphan (they must not outlive the host). */
   async shutdown(): Promise<void> {
-    await this.stop('config', { event: false });
+    await this.stop('config', { event: false, why: 'host stopping' });
     for (const o of this.orphans) o.kill();
     await Promise.all(this.orphans.map((o) => o.exited));
   }
@@ -595,6 +601,41 @@ export class Pool extends EventEmitter {
       if (due) this.recycleWorker(w, due.trigger, due.details);
     }
     if (this.config.startMode === 'AlwaysRunning') this.#ensureWorkers();
+    const over = this.#cpu.tick(now, this.workers, this.config.cpu);
+    if (over) this.#onCpuLimit(over, now);
+  }
+
+  #onCpuLimit(over: CpuExceeded, now: number): void {
+    const cpu = this.config.cpu;
+    const left = this.#cpu.remaining(now, cpu);
+    const figures = `used ${over.usedSeconds.toFixed(2)} CPU seconds of ${over.budgetSeconds.toFixed(2)} allowed in ${over.intervalMs} ms (limit ${cpu.limit / 1000}%)`;
+    const details = { usedSeconds: over.usedSeconds, budgetSeconds: over.budgetSeconds, limit: cpu.limit, resetIntervalMs: cpu.resetInterval, action: cpu.action };
+    switch (cpu.action) {
+      case 'NoAction':
+        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: none (NoAction).`, { details });
+        return;
+      case 'KillW3wp': {
+        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: its workers were killed and the pool is stopped for ${left} ms (KillW3wp).`, { details: { ...details, stoppedForMs: left } });
+        for (const w of this.workers) {
+          w.expectExit('CPU limit');
+          w.kill();
+        }
+        void this.stop('cpuLimit');
+        // IIS starts the pool again when the reset interval ends.
+        this.#cpuRestart = setTimeout(() => {
+          this.#cpuRestart = null;
+          if (this.state === 'stopped' && this.stopReason === 'cpuLimit') this.start(false);
+        }, Math.max(left, 1));
+        this.#cpuRestart.unref();
+        return;
+      }
+      case 'Throttle':
+      case 'ThrottleUnderLoad': {
+        const duty = this.#cpu.throttle(this.workers.filter((w) => w.state === 'ready'), cpu, cpu.action === 'ThrottleUnderLoad');
+        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: its workers run ${Math.round(duty * 100)}% of the time for ${left} ms (${cpu.action}).`, { details: { ...details, duty, throttledForMs: left } });
+        return;
+      }
+    }
   }
 
   #idle(w: WorkerProcess, now: number): void {

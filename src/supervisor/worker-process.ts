@@ -353,6 +353,12 @@ export class WorkerProcess extends EventEmitter {
     this.stopReason = reason;
   }
 
+  /** Signals the worker's process group (used by the CPU throttle); never throws. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.state === 'suspended') return; // an idle-suspended worker stays frozen
+    this.#signalGroup(signal);
+  }
+
   #signalGroup(signal: NodeJS.Signals): void {
     if (this.pid === null || this.exitFacts !== null) return;
     try {
