@@ -64,9 +64,9 @@ test('a split long line never cuts a UTF-8 character', async (t) => {
   assert.equal(text.split('\n').map((l) => LINE.exec(l)?.[4] ?? '').join(''), 'é'.repeat(20_000));
 });
 
-test('rotation keeps at most maxFiles files, each at most maxBytes plus one line, in order', async (t) => {
+test('rotation keeps maxFiles rotated files beside the current one, each at most maxBytes plus one line, in order', async (t) => {
   const dir = tempDir(t);
-  const log = new PoolOutputLog({ dir, pool: 'api', maxBytes: 2000, maxFiles: 3 });
+  const log = new PoolOutputLog({ dir, pool: 'api', maxBytes: 2000, maxFiles: 2 });
   const src = new PassThrough();
   log.attach('api-1', 'stdout', src);
   for (let i = 0; i < 400; i++) src.write(`line ${String(i).padStart(4, '0')} ${'.'.repeat(i % 40)}\n`);
@@ -86,9 +86,9 @@ test('rotation keeps at most maxFiles files, each at most maxBytes plus one line
   assert.ok(kept[0] > 0, 'the oldest lines were deleted');
 });
 
-test('maxFiles 1 starts the file afresh instead of keeping a rotated copy', async (t) => {
+test('maxFiles 0 starts the file afresh instead of keeping a rotated copy', async (t) => {
   const dir = tempDir(t);
-  const log = new PoolOutputLog({ dir, pool: 'one', maxBytes: 500, maxFiles: 1 });
+  const log = new PoolOutputLog({ dir, pool: 'one', maxBytes: 500, maxFiles: 0 });
   const src = new PassThrough();
   log.attach('w', 'stdout', src);
   for (let i = 0; i < 100; i++) src.write(`line ${i}\n`);
@@ -154,7 +154,7 @@ test('tails of ended workers nobody forgets are kept for the last 32 workers onl
 
 test('a worker flooding stdout is slowed down, not buffered: 200 MB through a bounded host', async (t) => {
   const dir = tempDir(t);
-  const log = new PoolOutputLog({ dir, pool: 'flood', maxBytes: 20 * 1024 * 1024, maxFiles: 2 });
+  const log = new PoolOutputLog({ dir, pool: 'flood', maxBytes: 20 * 1024 * 1024, maxFiles: 1 });
   // 1 MiB of 1 KiB lines, written 200 times as fast as the pipe takes them.
   const script = `
     const line = 'x'.repeat(1023) + '\\n';

@@ -19,7 +19,7 @@ export interface PoolOutputLogOptions {
   pool: string;
   /** The current file is rotated once it reaches this many bytes. */
   maxBytes: number;
-  /** Files kept per pool, the current one included (`<pool>.log`, `.log.1` … `.log.<maxFiles-1>`). */
+  /** Rotated files kept beside the current one (`<pool>.log.1` … `.log.<maxFiles>`); 0: none. */
   maxFiles: number;
   /** Called once per streak of write failures; output is discarded until a write succeeds again. */
   onError?: (err: Error) => void;
@@ -81,7 +81,7 @@ export class PoolOutputLog {
     this.#dir = options.dir;
     this.file = join(options.dir, `${options.pool}.log`);
     this.#maxBytes = Math.max(1, options.maxBytes);
-    this.#maxFiles = Math.max(1, Math.floor(options.maxFiles));
+    this.#maxFiles = Math.max(0, Math.floor(options.maxFiles));
     this.#retryMs = options.retryMs ?? 5000;
     this.#onError = options.onError;
   }
@@ -242,16 +242,16 @@ export class PoolOutputLog {
     this.#fh = fh;
   }
 
-  /** `<pool>.log` → `.log.1` → … → `.log.<maxFiles-1>`, the oldest deleted; then a fresh file. */
+  /** `<pool>.log` → `.log.1` → … → `.log.<maxFiles>`, the oldest deleted; then a fresh file. */
   async #rotate(): Promise<void> {
     const fh = this.#fh;
     this.#fh = null;
     await fh?.close();
-    if (this.#maxFiles === 1) {
+    if (this.#maxFiles === 0) {
       await ignoreMissing(unlink(this.file));
     } else {
-      await ignoreMissing(unlink(`${this.file}.${this.#maxFiles - 1}`));
-      for (let i = this.#maxFiles - 2; i >= 1; i--) await ignoreMissing(rename(`${this.file}.${i}`, `${this.file}.${i + 1}`));
+      await ignoreMissing(unlink(`${this.file}.${this.#maxFiles}`));
+      for (let i = this.#maxFiles - 1; i >= 1; i--) await ignoreMissing(rename(`${this.file}.${i}`, `${this.file}.${i + 1}`));
       await rename(this.file, `${this.file}.1`);
     }
     await this.#open();
