@@ -198,9 +198,9 @@ export class ClientConnection implements ExchangeOwner {
     this.exchangeDone(false);
   }
 
-  badGateway(ex: Exchange, reason: string): void {
+  badGateway(ex: Exchange, reason: string, message = 'ended before answering this request'): void {
     this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 502, reason);
-    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ended before answering this request.`);
+    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`);
     if (!ex.reqDone || !ex.head.keepAlive) {
       this.#exchange = null;
       return this.#sendAndClose(response);

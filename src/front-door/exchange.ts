@@ -6,7 +6,8 @@
  *
  * A worker that dies with the request in hand: a GET/HEAD without a body, of which nothing has
  * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
- * keeps its connection when the request was read whole (DESIGN §5).
+ * keeps its connection when the request was read whole (DESIGN §5). A worker that answers with
+ * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death.
  */
 import type { RequestHead, ResponseHead } from './http-parser.ts';
 import { parseResponseHead, responseBodyKind } from './http-parser.ts';
@@ -31,7 +32,8 @@ export interface ExchangeOwner {
   /** Tunnel mode after 101 Switching Protocols: client bytes go straight to `upstream`. */
   tunnel(upstream: UpstreamConnection): void;
   refused(exchange: Exchange, refusal: Refusal): void;
-  badGateway(exchange: Exchange, reason: string): void;
+  /** Answers 502; `message` says what the worker did (default: it ended before answering). */
+  badGateway(exchange: Exchange, reason: string, message?: string): void;
   onClientDrain(fn: () => void): void;
 }
 
@@ -66,6 +68,8 @@ export class Exchange implements Waiter, UpstreamHandler {
   #resScanner: ChunkedScanner | null = null;
   sentToClient = false;
   #tunneled = false;
+  /** The worker answered with bytes that are not HTTP: a 502, never a retry. */
+  #malformed = false;
   finished = false;
   status = 0;
 
@@ -171,8 +175,12 @@ export class Exchange implements Waiter, UpstreamHandler {
         return;
       }
       if (r.kind === 'error') {
+        // The worker is alive and answered, badly: the same request would likely get the same
+        // answer, so it is not repeated (nginx's proxy_next_upstream leaves out invalid_header
+        // by default too). onUpstreamClose answers 502.
         this.#resBuf = null;
-        conn.socket.destroy(); // onUpstreamClose answers 502 (or retries)
+        this.#malformed = true;
+        conn.socket.destroy();
         return;
       }
       const h = r.head;
@@ -203,12 +211,17 @@ export class Exchange implements Waiter, UpstreamHandler {
       this.#resState = enum_.body;
       if (this.#resKind === 'length') this.#resRemaining = h.contentLength;
       else if (this.#resKind === 'chunked') this.#resScanner = new ChunkedScanner();
+      // RFC 9112 §9.6: the client asked to close, so the front door closes after this response
+      // and SHOULD say so. A worker that ignored the request's "close" did not: without the field a
+      // pooling client would send its next request into a connection that is going away.
+      const announceClose = !this.head.keepAlive && h.keepAlive;
+      if (announceClose) this.owner.write(withConnectionClose(buf, h.headLength));
       if (this.#resKind === 'none' || (this.#resKind === 'length' && h.contentLength === 0)) {
-        this.owner.write(buf.length === h.headLength ? buf : buf.subarray(0, h.headLength));
+        if (!announceClose) this.owner.write(buf.length === h.headLength ? buf : buf.subarray(0, h.headLength));
         this.#complete(buf.length === h.headLength);
         return;
       }
-      this.#forwardBody(conn, buf, h.headLength, 0);
+      this.#forwardBody(conn, buf, h.headLength, announceClose ? h.headLength : 0);
       return;
     }
   }
@@ -255,7 +268,9 @@ export class Exchange implements Waiter, UpstreamHandler {
   #complete(clean: boolean): void {
     this.#resState = enum_.done;
     const conn = this.upstream!;
-    const reusable = clean && this.reqDone && this.#resHead!.keepAlive && this.#resKind !== 'close';
+    // A request that said "close" went to the worker as it was: the front door, the worker's
+    // client, must not send another request on that connection (RFC 9112 §9.6).
+    const reusable = clean && this.reqDone && this.head.keepAlive && this.#resHead!.keepAlive && this.#resKind !== 'close';
     this.upstream = null;
     conn.pool.give(conn, reusable);
     this.#finish();
@@ -296,7 +311,7 @@ export class Exchange implements Waiter, UpstreamHandler {
       this.owner.abort();
       return;
     }
-    if (this.#retriable && this.#attempts < 2) {
+    if (this.#retriable && this.#attempts < 2 && !this.#malformed) {
       // Safe to repeat and nothing reached the client: try once more on another worker.
       this.exclude = worker;
       this.#resState = enum_.head;
@@ -306,7 +321,7 @@ export class Exchange implements Waiter, UpstreamHandler {
     }
     this.finished = true;
     this.pool.countRefusal('Connection_Abandoned_By_AppPool');
-    this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool');
+    this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', this.#malformed ? 'answered with a response that is not valid HTTP' : undefined);
   }
 
   #finish(): void {
@@ -338,6 +353,13 @@ export class Exchange implements Waiter, UpstreamHandler {
     this.pool.release(w);
   }
 }
+
+/** A response head (`headLength` bytes of `buf`, ending in CRLFCRLF) with `Connection: close` added. */
+function withConnectionClose(buf: Buffer, headLength: number): Buffer {
+  return Buffer.concat([buf.subarray(0, headLength - 2), CONNECTION_CLOSE]);
+}
+
+const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n\r\n', 'latin1');
 
 /** The head sent to the worker: the client's, plus X-Forwarded-For/-Proto/-Host. */
 function buildHead(head: RequestHead, raw: Buffer, owner: ExchangeOwner): Buffer[] {
