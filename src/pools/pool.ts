@@ -174,6 +174,8 @@ export class Pool extends EventEmitter {
     const worker = this.#pick(waiter.exclude);
     if (worker !== null) {
       this.#grant(worker);
+      // A web garden grows under traffic, one worker at a time, up to maxProcesses.
+      if (this.config.processModel.maxProcesses > 1) this.#demandStart();
       return worker;
     }
     if (this.queue.full) return this.#refuse(this.refusal('QueueFull'));
@@ -241,9 +243,17 @@ export class Pool extends EventEmitter {
 
   // ---- workers ---------------------------------------------------------------------------
 
-  /** Workers that count toward maxProcesses: live, and not on their way out. */
+  /**
+   * Workers that count toward maxProcesses: live ones not being replaced. With
+   * disallowOverlappingRotation, one being replaced holds its slot until it has exited, so the
+   * new worker never runs beside the old one.
+   */
   #active(): WorkerProcess[] {
-    return this.workers.filter((w) => (w.state === 'starting' || w.state === 'ready' || w.state === 'suspended') && !w.recycling);
+    const strict = this.config.recycling.disallowOverlappingRotation;
+    return this.workers.filter((w) => {
+      if (w.state === 'starting' || w.state === 'ready' || w.state === 'suspended') return !w.replaced || strict;
+      return w.state === 'draining' && w.replaced && strict;
+    });
   }
 
   /** Starts a worker for waiting requests, while below maxProcesses (on-demand start). */
@@ -443,12 +453,14 @@ export class Pool extends EventEmitter {
     if (facts.stateBefore === 'starting' && replacementFor !== null && isLive(replacementFor.state)) {
       // The replacement never became ready: keep the old worker serving (IIS 5093).
       replacementFor.recycling = false;
+      replacementFor.replaced = false;
       this.#event(EventIds.OverlappedRecycleFailed, `The replacement for worker ${replacementFor.id} did not become ready; the old worker keeps serving.`, {
         worker: replacementFor,
         details: { replacement: worker.id, exitCode: facts.code, signal: facts.signal },
       });
       this.#recycleFinished(worker);
     }
+    if (worker === this.#replacement) this.#recycleFinished(worker);
     if (this.state !== 'started') return;
     // Crash loops back off (100 ms doubling to 5 s) so a worker that dies at start does not spin.
     if (this.#startFailures > 0 && (this.queue.length > 0 || this.config.startMode === 'AlwaysRunning')) {
@@ -533,13 +545,20 @@ export class Pool extends EventEmitter {
       return;
     }
     this.#recycling = true;
+    old.replaced = true;
     if (old.state === 'starting' || this.config.recycling.disallowOverlappingRotation) {
       // Not overlapping: drain the old worker first; requests queue meanwhile.
       void old.drain(`recycled (${next.trigger})`).then(() => {
-        this.#recycling = false;
-        this.#ensureWorkers();
-        if (this.queue.length > 0 || this.config.startMode === 'AlwaysRunning' || this.#active().length === 0) this.#replaceAfterDrain();
-        this.#nextRecycle();
+        // The next recycle waits for this replacement to be ready, so a garden of N never has
+        // fewer than N-1 ready workers.
+        const active = this.#active();
+        const starting = active.find((w) => w.state === 'starting') ?? null;
+        const fresh = this.state !== 'started' ? null : starting ?? (active.length < this.config.processModel.maxProcesses ? this.#startWorker() : null);
+        this.#replacement = fresh;
+        if (fresh === null) {
+          this.#recycling = false;
+          this.#nextRecycle();
+        }
       });
       return;
     }
@@ -549,13 +568,7 @@ export class Pool extends EventEmitter {
     if (fresh === null) {
       this.#recycling = false;
       old.recycling = false;
-    }
-  }
-
-  #replaceAfterDrain(): void {
-    if (this.state !== 'started') return;
-    if (this.#active().length < this.config.processModel.maxProcesses && !this.#active().some((w) => w.state === 'starting')) {
-      if (this.queue.length > 0 || this.config.startMode === 'AlwaysRunning') this.#startWorker();
+      old.replaced = false;
     }
   }
 

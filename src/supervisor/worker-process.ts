@@ -50,8 +50,10 @@ export class WorkerProcess extends EventEmitter {
   readonly requestsInFlight = new Map<object, string>();
   /** Requests this worker abandoned when its connection broke (newest last, at most 20). */
   readonly requestsAbandoned: string[] = [];
-  /** Set while a recycle replaces this worker, so one trigger does not start two replacements. */
+  /** Set from the moment a recycle of this worker is queued, so one trigger does not queue two. */
   recycling = false;
+  /** Set when the recycle begins: a replacement is on its way, this one no longer counts. */
+  replaced = false;
   /** Why the host is stopping this worker, for the exit event. */
   stopReason: string | null = null;
   exitFacts: ExitFacts | null = null;
@@ -174,6 +176,7 @@ export class WorkerProcess extends EventEmitter {
         }
         break;
       case 'unhealthy':
+        if (this.#lagFromSuspension(m)) break;
         if (this.state === 'ready' || this.state === 'starting') {
           this.health = 'unhealthy';
           this.emit('unhealthy', typeof m.reason === 'string' ? m.reason : 'reported unhealthy', m);
@@ -250,14 +253,32 @@ export class WorkerProcess extends EventEmitter {
   suspend(): boolean {
     if (this.state !== 'ready' || this.pid === null) return false;
     this.state = transitionWorker(this.state, 'suspended');
+    this.#suspendedAt = Date.now();
     this.upstream.closeIdle();
     this.#signalGroup('SIGSTOP');
     return true;
   }
 
+  /**
+   * Whether an event-loop report only measured time the host kept the worker frozen: after a
+   * thaw, the SDK's timers fire late by the whole suspension, which is not the app's fault.
+   */
+  #lagFromSuspension(m: WorkerMessage): boolean {
+    const figure = (m as { eventLoopDelayMs?: unknown }).eventLoopDelayMs;
+    const lag = typeof figure === 'number' ? figure : null;
+    if (lag === null || this.#thawedAt === 0) return false;
+    return Date.now() - this.#thawedAt < 5_000 && lag <= this.#suspendedMs + 1_000;
+  }
+
+  #suspendedAt = 0;
+  #thawedAt = 0;
+  #suspendedMs = 0;
+
   /** Thaws a suspended worker (SIGCONT). */
   thaw(): void {
     if (this.state !== 'suspended') return;
+    this.#thawedAt = Date.now();
+    this.#suspendedMs = this.#thawedAt - this.#suspendedAt;
     this.#signalGroup('SIGCONT');
     this.state = transitionWorker(this.state, 'ready');
     this.lastActivityAt = Date.now();
