@@ -125,6 +125,8 @@ export interface LoadOptions {
   readonly concurrency?: number;
   /** A loop rests this long after a failure, so a refusing pool is not hammered. Default 20 ms. */
   readonly restAfterFailureMs?: number;
+  /** A loop rests this long after every request: continuous, but not flat out. Default 0. */
+  readonly paceMs?: number;
   readonly timeoutMs?: number;
 }
 
@@ -139,6 +141,7 @@ function outcomeOf(status: number, body: string): string {
 export function steadyLoad(url: string, options: LoadOptions = {}): RunningLoad {
   const concurrency = options.concurrency ?? 2;
   const rest = options.restAfterFailureMs ?? 20;
+  const pace = options.paceMs ?? 0;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const outcomes: Record<string, number> = {};
   const failures: string[] = [];
@@ -165,7 +168,8 @@ export function steadyLoad(url: string, options: LoadOptions = {}): RunningLoad 
         const e = err as NodeJS.ErrnoException;
         count(e.code ?? 'error', e.message);
       }
-      if (!good && running) await new Promise((r) => setTimeout(r, rest));
+      const pause = good ? pace : Math.max(rest, pace);
+      if (pause > 0 && running) await new Promise((r) => setTimeout(r, pause));
     }
   });
   const snapshot = (): LoadResult => ({ ok, failed, outcomes: { ...outcomes }, failures: [...failures] });
@@ -202,6 +206,12 @@ export interface FaultHostOptions {
   readonly faultyServes?: boolean;
   /** Loops per pool. Default 2. */
   readonly concurrency?: number;
+  /**
+   * Rest after each request of the loads (LoadOptions.paceMs). Default 0: flat out, which keeps a
+   * request in hand almost always. Scenarios that measure the host moving bulk data pace the
+   * loads, because they share this process's event loop with the host.
+   */
+  readonly paceMs?: number;
 }
 
 /** A running scenario: the host, its two pools under load, and the baseline taken before the fault. */
@@ -263,11 +273,11 @@ export async function faultScenario(options: FaultHostOptions, inject: (s: Fault
     if (process.env.FAULTS_DEBUG) console.error(`[faults] warm-up done ${Date.now() - tStart} ms`);
     let faultyLoad: RunningLoad | null = null;
     const startFaultyLoad = (): RunningLoad => {
-      faultyLoad ??= steadyLoad(url('faulty')(), { concurrency });
+      faultyLoad ??= steadyLoad(url('faulty')(), { concurrency, paceMs: options.paceMs });
       if (!loads.includes(faultyLoad)) loads.push(faultyLoad);
       return faultyLoad;
     };
-    const otherLoad = steadyLoad(url('other')(), { concurrency });
+    const otherLoad = steadyLoad(url('other')(), { concurrency, paceMs: options.paceMs });
     loads.push(otherLoad);
     if (faultyServes) startFaultyLoad();
     const s: FaultHost = {
