@@ -224,13 +224,21 @@ test('a replacement that never becomes ready leaves the old worker serving (5093
     assert.deepEqual(h.host.supervisor.workers('doomed').map((w) => [w.pid, w.state]), [[first.pid, 'ready']]);
     assert.equal(h.host.supervisor.pool('doomed').recentFailures, 1, 'the failure counts toward rapid-fail');
 
+    // A later trigger tries again (here an administrator's): it fails the same way, and the
+    // failures add up toward rapid-fail.
+    await h.host.supervisor.recyclePool('doomed');
+    await h.waitForEvent(EventIds.OverlappedRecycleFailed, 'doomed', 15_000, 2);
+    assert.equal(h.events(EventIds.StartupTimeLimit, 'doomed').length, 2);
+    assert.equal(h.host.supervisor.pool('doomed').recentFailures, 2);
+    assert.deepEqual(h.host.supervisor.workers('doomed').map((w) => [w.pid, w.state]), [[first.pid, 'ready']]);
+
     // A replacement that crashes at start: the same outcome.
     await reloadDoomed(helloPool({ command: ['node', '-e', 'process.exit(3)'] }));
-    await h.waitForEvent(EventIds.OverlappedRecycleFailed, 'doomed', 15_000, 2);
+    await h.waitForEvent(EventIds.OverlappedRecycleFailed, 'doomed', 15_000, 3);
     const crash = h.events(EventIds.WorkerCrashed, 'doomed');
     assert.equal(crash.length, 1);
     assert.equal(crash[0].details.exitCode, 3);
-    assert.equal(h.host.supervisor.pool('doomed').recentFailures, 2);
+    assert.equal(crash[0].details.state, 'starting');
     assert.deepEqual(h.host.supervisor.workers('doomed').map((w) => [w.pid, w.state]), [[first.pid, 'ready']]);
 
     // A later trigger tries again: with a good configuration the worker is replaced.
@@ -242,7 +250,7 @@ test('a replacement that never becomes ready leaves the old worker serving (5093
     }, 15_000, 'the good replacement serving alone');
     const result = await running.stop();
     assert.equal(result.failed, 0, `failed requests: ${result.failures.join('; ')}`);
-    assert.equal(h.events(EventIds.OverlappedRecycleFailed, 'doomed').length, 2);
+    assert.equal(h.events(EventIds.OverlappedRecycleFailed, 'doomed').length, 3);
     assert.equal(h.host.supervisor.pool('doomed').state, 'started');
   } finally {
     await running.stop();
