@@ -673,9 +673,14 @@ export class Pool extends EventEmitter {
 
   /** Applies a changed configuration; the caller decides whether to recycle. */
   reconfigure(config: PoolConfig): void {
+    const f = this.config.failure;
+    const g = config.failure;
     this.config = config;
     this.queue.capacity = config.queueLength;
-    this.#rapidFail = this.#makeWindow(config);
+    // A reload keeps the failures counted so far unless the protection itself changed.
+    if (f.rapidFailProtection !== g.rapidFailProtection || f.rapidFailProtectionInterval !== g.rapidFailProtectionInterval || f.rapidFailProtectionMaxCrashes !== g.rapidFailProtectionMaxCrashes) {
+      this.#rapidFail = this.#makeWindow(config);
+    }
     if (this.state === 'started') this.#armSchedule();
   }
 

@@ -197,6 +197,8 @@ export class WorkerProcess extends EventEmitter {
   }
 
   #schedulePing(): void {
+    if (this.#pingTimer) clearTimeout(this.#pingTimer);
+    this.#pingTimer = null;
     const pm = this.pool.processModel;
     if (!pm.pingingEnabled || pm.pingInterval <= 0) return;
     this.#pingTimer = setTimeout(() => {
