@@ -10,7 +10,7 @@ import type { PoolState } from '../admin/host-control.ts';
 import { IllegalTransitionError } from '../supervisor/worker-state.ts';
 
 const transitions: Readonly<Record<PoolState, readonly PoolState[]>> = {
-  started: ['stopping', 'stopped'],
+  started: ['stopping'],
   stopping: ['stopped'],
   stopped: ['started'],
 };

@@ -3,7 +3,7 @@
  *
  *   starting → ready → draining → stopped
  *   ready → suspended → ready          (idleTimeoutAction: Suspend; thawed on the next request)
- *   starting | ready → orphaned         (a hung worker released for debugging, left running)
+ *   ready → orphaned                    (a hung worker released for debugging, left running)
  *   any live state → stopped            (exit, crash, kill)
  *
  * Health (healthy | unhealthy) is a separate axis and does not appear here.
@@ -11,10 +11,10 @@
 import type { WorkerState } from '../admin/host-control.ts';
 
 const transitions: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
-  starting: ['ready', 'draining', 'orphaned', 'stopped'],
+  starting: ['ready', 'draining', 'stopped'],
   ready: ['draining', 'suspended', 'orphaned', 'stopped'],
   suspended: ['ready', 'draining', 'stopped'],
-  draining: ['stopped', 'orphaned'],
+  draining: ['stopped'],
   orphaned: ['stopped'],
   stopped: [],
 };
