@@ -9,8 +9,9 @@ import type { HostConfig } from './config/types.ts';
 import { EventLog } from './events/event-log.ts';
 import { EventIds } from './events/event-ids.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
-import { Diagnostics } from './diagnostics/diagnostics.ts';
+import { Diagnostics, type DiagnosticsOptions } from './diagnostics/diagnostics.ts';
 import { startAdminServer, type AdminServer } from './admin/admin-server.ts';
+import { dashboardHtml } from './admin/dashboard/dashboard.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -20,16 +21,20 @@ export interface RunningHost {
 }
 
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
-export async function startHost(config: HostConfig, options: { quiet?: boolean } = {}): Promise<RunningHost> {
+export async function startHost(
+  config: HostConfig,
+  options: { quiet?: boolean; diagnostics?: Pick<DiagnosticsOptions, 'storeLimits' | 'captureLimits'> } = {},
+): Promise<RunningHost> {
   mkdirSync(config.dataDir, { recursive: true });
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
-  const diagnostics = new Diagnostics({ dataDir: config.dataDir, events });
+  const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
   const supervisor = new Supervisor(config, events, diagnostics);
   let bound: Array<{ host: string; port: number }>;
   try {
     bound = await supervisor.start();
   } catch (err) {
     await supervisor.shutdown();
+    await diagnostics.close();
     events.close();
     throw err;
   }
@@ -37,6 +42,7 @@ export async function startHost(config: HostConfig, options: { quiet?: boolean }
     socket: config.admin.socket,
     tcp: config.admin.tcp,
     token: config.admin.token,
+    dashboardHtml,
   });
   events.write({
     id: EventIds.HostStarted,
@@ -49,6 +55,7 @@ export async function startHost(config: HostConfig, options: { quiet?: boolean }
       events.write({ id: EventIds.HostStopping, message: `Host stopping (pid ${process.pid}): draining every pool.` });
       await supervisor.shutdown();
       await admin.close();
+      await diagnostics.close();
       events.close();
     })();
     return stopping;

@@ -93,6 +93,30 @@ export const ADMIN_ROUTES: readonly Route[] = [
       sendJson(res, result.ok ? 200 : 400, result);
     },
   },
+  {
+    // Buckets of crash and hang reports, most recently seen first (DESIGN §7 `crashes`).
+    method: 'GET',
+    pattern: /^\/api\/crashes$/,
+    handle: ({ res, control, url }) => sendJson(res, 200, control.crashes(url.searchParams.get('pool') || undefined)),
+  },
+  {
+    // A report id ("crash-…", "hang-…") gives that report; a bucket id gives the bucket's newest report.
+    method: 'GET',
+    pattern: /^\/api\/crashes\/([^/]+)$/,
+    handle: ({ res, control, params }) => sendJson(res, 200, control.crash(params[0])),
+  },
+  {
+    // `paddock debug POOL --next-crash`: arms full capture until the next crash; ?nextCrash=off disarms.
+    method: 'POST',
+    pattern: /^\/api\/pools\/([^/]+)\/debug$/,
+    handle: async ({ res, control, params, url }) => {
+      const value = url.searchParams.get('nextCrash') ?? 'on';
+      if (!['on', 'off', '1', '0', 'true', 'false'].includes(value)) {
+        throw new AdminHttpError(400, 'BadRequest', `nextCrash must be on or off, not '${value}'`);
+      }
+      sendJson(res, 200, await control.debugNextCrash(params[0], ['on', '1', 'true'].includes(value)));
+    },
+  },
   { method: 'GET', pattern: /^\/metrics$/, handle: async ({ res, control }) => sendText(res, 200, METRICS_CONTENT_TYPE, await control.metrics()) },
   {
     method: 'GET',

@@ -5,6 +5,7 @@
  */
 import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
+import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
 type MutablePool = { -readonly [K in keyof PoolSnapshot]: PoolSnapshot[K] };
 
@@ -96,4 +97,19 @@ export class FakeHostControl implements HostControl {
     this.#get(pool);
     return this.logFiles.get(pool) ?? `${this.dataDir}/logs/${pool}.log`;
   }
+
+  crashes(_pool?: string): CrashBucket[] {
+    return [];
+  }
+
+  crash(id: string): CrashReport {
+    throw new AdminError('NotFound', `no crash report or bucket '${id}'`);
+  }
+
+  async debugNextCrash(pool: string, arm: boolean): Promise<NextCrashState> {
+    this.#get(pool);
+    this.calls.push(`debug ${pool} ${arm ? 'arm' : 'disarm'}`);
+    return { pool, armed: arm, since: arm ? this.startedAt : null, workers: [], corePattern: 'core', note: null };
+  }
 }
+

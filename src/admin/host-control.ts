@@ -3,6 +3,7 @@
  * it; the admin API, the CLI (through the API), the dashboard and the tests all go through it.
  */
 import type { EventLog } from '../events/event-log.ts';
+import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
 export type PoolState = 'started' | 'stopping' | 'stopped';
 export type PoolStopReason = 'admin' | 'rapidFail' | 'cpuLimit' | 'identity' | 'config' | null;
@@ -74,4 +75,10 @@ export interface HostControl {
   metrics(): Promise<string>;
   /** The per-pool log file currently written, for `paddock logs`. */
   logFile(pool: string): string;
+  /** Crash and hang buckets, most recently seen first; with `pool`, those the pool has hit. */
+  crashes(pool?: string): CrashBucket[];
+  /** A whole report by report id, or a bucket's newest report by bucket id; throws AdminError NotFound. */
+  crash(id: string): CrashReport;
+  /** Arms (or disarms) full capture, cores included, until the pool's next crash; throws NotFound for an unknown pool. */
+  debugNextCrash(pool: string, arm: boolean): Promise<NextCrashState>;
 }

@@ -14,6 +14,8 @@ import { Pool, type PoolDiagnostics } from '../pools/pool.ts';
 import { FrontDoor } from '../front-door/front-door.ts';
 import { AccessLog } from '../front-door/access-log.ts';
 import { renderMetrics } from '../admin/metrics.ts';
+import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
+import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
 const tickMs = 250;
 
@@ -26,15 +28,17 @@ export class Supervisor implements HostControl {
   readonly frontDoor: FrontDoor;
   readonly accessLog: AccessLog;
   readonly #outputs = new Map<string, PoolOutputLog>();
-  readonly #diagnostics: PoolDiagnostics;
+  readonly #diagnostics: PoolDiagnostics & DiagnosticsControl;
   readonly #runDir: string;
   #tick: NodeJS.Timeout | null = null;
   #reloading: Promise<ReloadResult> | null = null;
 
-  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics) {
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl) {
     this.config = config;
     this.events = events;
     this.#diagnostics = diagnostics;
+    // Crash reports carry the last lines a worker wrote; the output logs hold them.
+    diagnostics.useOutputs((pool) => this.#outputs.get(pool));
     this.#runDir = join(config.dataDir, 'run');
     mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
     this.accessLog = new AccessLog(join(config.dataDir, 'logs', 'access.log'), (err) => {
@@ -147,6 +151,25 @@ export class Supervisor implements HostControl {
 
   metrics(): Promise<string> {
     return renderMetrics(this);
+  }
+
+  crashes(pool?: string): CrashBucket[] {
+    return this.#diagnostics.crashes(pool);
+  }
+
+  crash(id: string): CrashReport {
+    const report = this.#diagnostics.crash(id);
+    if (report === null) throw new AdminError('NotFound', `no crash report or bucket '${id}'`);
+    return report;
+  }
+
+  async debugNextCrash(name: string, arm: boolean): Promise<NextCrashState> {
+    if (!arm) {
+      this.#pool(name);
+      return this.#diagnostics.disarmNextCrash(name);
+    }
+    const live = this.#pool(name).workers.filter((w) => w.pid !== null && w.exitFacts === null);
+    return this.#diagnostics.armNextCrash(name, live.map((w) => w.pid!));
   }
 
   /** Re-reads the config file and applies the difference; a bad file changes nothing. */

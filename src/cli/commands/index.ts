@@ -9,5 +9,8 @@ import { register as workers } from './workers.ts';
 import { register as events } from './events.ts';
 import { register as logs } from './logs.ts';
 import { register as reload } from './reload.ts';
+import { register as crashes } from './crashes.ts';
+import { register as crash } from './crash.ts';
+import { register as debug } from './debug.ts';
 
-export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, reload];
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload];
