@@ -5,49 +5,62 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fixtures, get, helloPool } from '../helpers/test-host.ts';
+import { fixtures, get, helloPool, waitFor } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, pidIn } from './harness.ts';
-import { waitFor } from '../helpers/test-host.ts';
+import { faultScenario, pidIn, type FaultHost } from './harness.ts';
+import { describeLoad } from './steady-load.ts';
 
 /** A pool that may crash often in one test without tripping rapid-fail. */
 const sturdy = { failure: { rapidFailProtectionMaxCrashes: 100 } };
 
-test('SIGKILL: the GETs in hand are retried on the replacement (5009 with the signal), the other pool loses nothing', async () => {
-  const faulty = await faultScenario({ faulty: helloPool(sturdy) }, async (s) => {
+/**
+ * A GET surely in hand on `victim` when the fault strikes (beside whatever the load has there).
+ * Returns a check to call after the crash: the GET was answered 200 by another worker.
+ */
+async function holdGet(s: FaultHost, victim: number): Promise<() => Promise<void>> {
+  const held = get(s.faulty('/slow?ms=400'));
+  await waitFor(() => s.workers().some((w) => w.pid === victim && w.inFlight > 0), 5_000, 'a request in hand');
+  return async () => {
+    const answer = await held;
+    assert.equal(answer.status, 200, 'the GET in hand was answered by the replacement');
+    assert.notEqual(pidIn(answer.body), victim);
+  };
+}
+
+test('SIGKILL: the GETs in hand are retried on the replacement (5009 with the signal), the other pool loses nothing', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
     for (let round = 1; round <= 3; round++) {
       const victim = await s.readyWorker();
-      // A GET surely in hand at the kill, beside whatever the load has there.
-      const held = get(s.faulty('/slow?ms=400'));
-      await waitFor(() => s.workers().some((w) => w.pid === victim.pid && w.inFlight > 0), 5_000, 'a request in hand');
+      const retried = await holdGet(s, victim.pid!);
       process.kill(victim.pid!, 'SIGKILL');
       const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty', 10_000, round);
       assert.equal(crash.pid, victim.pid);
       assert.equal(crash.details.signal, 'SIGKILL');
-      const answer = await held;
-      assert.equal(answer.status, 200, 'the GET in hand was answered by the replacement');
-      assert.notEqual(pidIn(answer.body), victim.pid);
+      await retried();
       await s.servesAgain(victim.pid);
     }
   });
   assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
 });
 
-test('SIGSEGV: the worker dies by the signal (5009), the GETs in hand are retried, the pool recovers', async () => {
-  const faulty = await faultScenario({ faulty: helloPool(sturdy) }, async (s) => {
+test('SIGSEGV: the worker dies by the signal (5009), the GETs in hand are retried on the replacement', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
     const victim = await s.readyWorker();
+    const retried = await holdGet(s, victim.pid!);
     process.kill(victim.pid!, 'SIGSEGV');
     const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty');
     assert.equal(crash.pid, victim.pid);
     assert.equal(crash.details.signal, 'SIGSEGV');
+    await retried();
     await s.servesAgain(victim.pid);
   });
   assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
 });
 
-test('uncaught exception: exit code 1 (5009), the POST that threw gets 502, the GETs beside it are retried', async () => {
-  const faulty = await faultScenario({ faulty: helloPool(sturdy) }, async (s) => {
+test('uncaught exception: exit code 1 (5009), the POST that threw gets 502, the GETs beside it are retried', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
     const victim = await s.readyWorker();
+    const retried = await holdGet(s, victim.pid!);
     // A POST is not safe to repeat: it is the one request that sees the crash.
     const thrown = await get(s.faulty('/throw'), { method: 'POST', body: 'x' });
     assert.equal(thrown.status, 502);
@@ -55,33 +68,36 @@ test('uncaught exception: exit code 1 (5009), the POST that threw gets 502, the 
     assert.equal(crash.pid, victim.pid);
     assert.equal(crash.details.exitCode, 1);
     assert.equal(crash.details.signal, null);
+    await retried();
     await s.servesAgain(victim.pid);
   });
   assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
 });
 
-test('out of memory: V8 reaches its heap limit and aborts (5009), the pool recovers', async () => {
+test('out of memory: V8 reaches its heap limit and aborts (5009); the POST that did it gets 502, the GETs beside it are retried', async (t) => {
   const pool = helloPool({ ...sturdy, env: { NODE_OPTIONS: '--max-old-space-size=64' } });
-  const faulty = await faultScenario({ faulty: pool }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: pool }, async (s) => {
     const victim = await s.readyWorker();
+    const retried = await holdGet(s, victim.pid!);
     const oom = await get(s.faulty('/oom'), { method: 'POST', body: 'x' });
     assert.equal(oom.status, 502);
     const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty');
     assert.equal(crash.pid, victim.pid);
     // V8's fatal error handler calls abort(): SIGABRT, unless a Node build exits instead.
     assert.ok(crash.details.signal === 'SIGABRT' || crash.details.exitCode === 134, `exit facts ${JSON.stringify(crash.details)}`);
+    await retried();
     await s.servesAgain(victim.pid);
   });
   assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
 });
 
-test('exits 0 right after start: every exit is a crash (5009, code 0) and rapid-fail stops the pool (5002): 503 AppOffline', async () => {
+test('exits 0 right after start: every exit is a crash (5009, code 0) and rapid-fail stops the pool (5002): 503 AppOffline', async (t) => {
   const brief = {
     command: ['node', join(fixtures, 'exit-zero.mjs')],
     processModel: { startupTimeLimit: '5s' },
     failure: { rapidFailProtectionMaxCrashes: 3, rapidFailProtectionInterval: '1m' },
   };
-  const faulty = await faultScenario({ faulty: brief, faultyServes: false }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: brief, faultyServes: false }, async (s) => {
     s.startFaultyLoad();
     const stopped = await s.h.waitForEvent(EventIds.RapidFailStopped, 'faulty');
     const crashes = s.h.events(EventIds.WorkerCrashed, 'faulty');

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, helloPool, waitFor } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, type FaultHost } from './harness.ts';
+import { faultScenario, type FaultHost } from './harness.ts';
+import { describeLoad } from './steady-load.ts';
 
 const quickPing = { pingInterval: '300ms', pingResponseTime: '700ms' };
 const sturdy = { rapidFailProtectionMaxCrashes: 100 };
@@ -26,23 +27,23 @@ async function hangAndRecover(s: FaultHost, route: string): Promise<void> {
   assert.equal(stopped?.details.signal, 'SIGKILL', 'the hung worker was killed');
 }
 
-test('endless loop: the worker misses its ping (5010), is killed and replaced; the GETs queued behind it are served', async () => {
-  const faulty = await faultScenario({ faulty: helloPool({ processModel: quickPing, failure: sturdy }) }, (s) => hangAndRecover(s, '/hang'));
+test('endless loop: the worker misses its ping (5010), is killed and replaced; the GETs queued behind it are served', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool({ processModel: quickPing, failure: sturdy }) }, (s) => hangAndRecover(s, '/hang'));
   assert.equal(faulty.failed, 0, `GETs behind the hang are retried: ${describeLoad(faulty)}`);
 });
 
-test('blocked in native code (Atomics.wait): the ping goes unanswered just the same (5010), and the pool recovers', async () => {
-  const faulty = await faultScenario({ faulty: helloPool({ processModel: quickPing, failure: sturdy }) }, (s) => hangAndRecover(s, '/wait?ms=60000'));
+test('blocked in native code (Atomics.wait): the ping goes unanswered just the same (5010), and the pool recovers', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool({ processModel: quickPing, failure: sturdy }) }, (s) => hangAndRecover(s, '/wait?ms=60000'));
   assert.equal(faulty.failed, 0, `GETs behind the block are retried: ${describeLoad(faulty)}`);
 });
 
-test('never listens: the startup time limit kills it (5012) until rapid-fail stops the pool (5002); its requests get 503 AppOffline', async () => {
+test('never listens: the startup time limit kills it (5012) until rapid-fail stops the pool (5002); its requests get 503 AppOffline', async (t) => {
   const mute = helloPool({
     env: { HELLO_NEVER_LISTEN: '1' },
     processModel: { startupTimeLimit: '1s' },
     failure: { rapidFailProtectionMaxCrashes: 2, rapidFailProtectionInterval: '1m' },
   });
-  const faulty = await faultScenario({ faulty: mute, faultyServes: false }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: mute, faultyServes: false }, async (s) => {
     s.startFaultyLoad();
     const limit = await s.h.waitForEvent(EventIds.StartupTimeLimit, 'faulty');
     assert.equal(limit.details.startupTimeLimitMs, 1000);

@@ -8,192 +8,12 @@
  * by the last path segment, so `/faulty/throw` reaches its /throw route.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
-import { Agent } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { globalAgent } from 'node:http';
+import type { TestContext } from 'node:test';
 import { startTestHost, get, helloPool, waitFor, type TestHost } from '../helpers/test-host.ts';
 import type { WorkerSnapshot } from '../../src/admin/host-control.ts';
-
-export const MB = 1024 * 1024;
-
-// `node --test` starts each file without --expose-gc; the flag can still be set for new contexts.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-// ---- the host's footprint --------------------------------------------------------------------
-
-/** What the host (this process) holds: resident memory after a full GC, and open descriptors. */
-export interface Footprint {
-  readonly rssBytes: number;
-  readonly fds: number;
-}
-
-/** Open file descriptors of this process (/proc/self/fd, less the one readdir itself opens). */
-export function openFds(): number {
-  return readdirSync('/proc/self/fd').length - 1;
-}
-
-/** This process's footprint, measured after two full collections. */
-export function footprint(): Footprint {
-  collectGarbage();
-  collectGarbage();
-  return { rssBytes: process.memoryUsage.rss(), fds: openFds() };
-}
-
-/** How far above the baseline the footprint may settle (a fault must not leave a descriptor per crash). */
-export interface Slack {
-  readonly rssBytes: number;
-  readonly fds: number;
-}
-
-/**
- * Default slack. RSS: the allocator keeps some freed pages and the heap some room after a burst of
- * load, which is noise, not a leak. FDs: idle keep-alive connections to workers close on their own
- * within ~5 s (upstream-pool.ts), so the wait below covers them and the slack stays small.
- */
-export const defaultSlack: Slack = { rssBytes: 48 * MB, fds: 2 };
-
-/** Waits (with a deadline) until the footprint is back within `slack` of `base`; returns it. */
-export async function backToBaseline(base: Footprint, slack: Slack = defaultSlack, timeoutMs = 15_000): Promise<Footprint> {
-  let last = footprint();
-  try {
-    return await waitFor(() => {
-      last = footprint();
-      return last.fds <= base.fds + slack.fds && last.rssBytes <= base.rssBytes + slack.rssBytes ? last : null;
-    }, timeoutMs, 'the host footprint to return to its baseline');
-  } catch {
-    assert.fail(`the host's footprint did not return to its baseline: fds ${last.fds} (baseline ${base.fds}, slack ${slack.fds}), ` +
-      `RSS ${mb(last.rssBytes)} (baseline ${mb(base.rssBytes)}, slack ${mb(slack.rssBytes)})\nopen: ${describeFds()}`);
-  }
-}
-
-/** Samples this process's RSS (no GC) until stopped; returns the peak. */
-export function watchRss(intervalMs = 50): { stop(): number } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, intervalMs);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
-    },
-  };
-}
-
-/** Megabytes, for messages. */
-export function mb(bytes: number): string {
-  return `${(bytes / MB).toFixed(1)} MB`;
-}
-
-/** What the open descriptors point at, grouped, for a failure message. */
-function describeFds(): string {
-  const kinds = new Map<string, number>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    const kind = target.replace(/\[\d+\]$/, '[]');
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  }
-  return [...kinds].map(([k, n]) => `${n}× ${k}`).join(', ');
-}
-
-// ---- load ------------------------------------------------------------------------------------
-
-/** Outcomes of a steady load: counts by outcome ("200", "502", "503 AppOffline", "ECONNRESET", …). */
-export interface LoadResult {
-  readonly ok: number;
-  readonly failed: number;
-  readonly outcomes: Readonly<Record<string, number>>;
-  /** The first few failures, in full. */
-  readonly failures: readonly string[];
-}
-
-export interface RunningLoad {
-  /** Counts so far. */
-  snapshot(): LoadResult;
-  stop(): Promise<LoadResult>;
-}
-
-export interface LoadOptions {
-  /** Keep-alive loops. Default 2. */
-  readonly concurrency?: number;
-  /** A loop rests this long after a failure, so a refusing pool is not hammered. Default 20 ms. */
-  readonly restAfterFailureMs?: number;
-  /** A loop rests this long after every request: continuous, but not flat out. Default 0. */
-  readonly paceMs?: number;
-  readonly timeoutMs?: number;
-}
-
-/** The outcome name of one answer: the status, plus the front door's reason for a 503. */
-function outcomeOf(status: number, body: string): string {
-  if (status !== 503) return String(status);
-  const reason = /\((\w+)\)\.?\s*$/.exec(body.trim())?.[1];
-  return reason ? `503 ${reason}` : '503';
-}
-
-/** Continuous GETs of `url` on `concurrency` keep-alive connections until stop(). */
-export function steadyLoad(url: string, options: LoadOptions = {}): RunningLoad {
-  const concurrency = options.concurrency ?? 2;
-  const rest = options.restAfterFailureMs ?? 20;
-  const pace = options.paceMs ?? 0;
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const outcomes: Record<string, number> = {};
-  const failures: string[] = [];
-  let ok = 0;
-  let failed = 0;
-  let running = true;
-  const count = (outcome: string, detail: string): void => {
-    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    if (outcome === '200') {
-      ok++;
-      return;
-    }
-    failed++;
-    if (failures.length < 10) failures.push(detail);
-  };
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      let good = false;
-      try {
-        const r = await get(url, { agent, timeoutMs: options.timeoutMs ?? 15_000 });
-        count(outcomeOf(r.status, r.body), `${r.status} ${r.body.slice(0, 120).trim()}`);
-        good = r.status === 200;
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        count(e.code ?? 'error', e.message);
-      }
-      const pause = good ? pace : Math.max(rest, pace);
-      if (pause > 0 && running) await new Promise((r) => setTimeout(r, pause));
-    }
-  });
-  const snapshot = (): LoadResult => ({ ok, failed, outcomes: { ...outcomes }, failures: [...failures] });
-  let stopped: Promise<LoadResult> | null = null;
-  return {
-    snapshot,
-    stop: () => {
-      stopped ??= (async () => {
-        running = false;
-        await Promise.all(loops);
-        agent.destroy();
-        return snapshot();
-      })();
-      return stopped;
-    },
-  };
-}
-
-/** Formats a load result for an assertion message. */
-export function describeLoad(r: LoadResult): string {
-  return `${r.ok} ok, ${r.failed} failed ${JSON.stringify(r.outcomes)}${r.failures.length ? `: ${r.failures.join(' | ')}` : ''}`;
-}
-
-// ---- the scenario --------------------------------------------------------------------------
+import { backToBaseline, defaultSlack, footprint, mb, type Footprint, type Slack } from './footprint.ts';
+import { describeLoad, steadyLoad, type LoadResult, type RunningLoad } from './steady-load.ts';
 
 export interface FaultHostOptions {
   /** The faulty pool's config. */
@@ -251,16 +71,16 @@ export function pidIn(body: string): number | null {
  * Runs one fault scenario: starts the host, warms both pools, takes the baseline footprint, starts
  * the loads, runs `inject` (the fault and its own assertions), stops the loads, asserts the other
  * pool lost nothing, waits for the footprint to return, and stops the host whatever happened.
- * Returns the faulty pool's load result for the scenario to judge.
+ * The loads and footprints go to the test's diagnostics. Returns the faulty pool's load result for
+ * the scenario to judge.
  */
-export async function faultScenario(options: FaultHostOptions, inject: (s: FaultHost) => Promise<void>, slack: Slack = defaultSlack): Promise<LoadResult> {
+export async function faultScenario(t: TestContext, options: FaultHostOptions, inject: (s: FaultHost) => Promise<void>, slack: Slack = defaultSlack): Promise<LoadResult> {
   const h = await startTestHost({
     sites: [{ name: 'faults', hosts: ['*'], apps: [{ path: '/faulty', pool: 'faulty' }, { path: '/other', pool: 'other' }] }],
     pools: { faulty: options.faulty, other: options.other ?? helloPool() },
     ...options.config,
   });
   const loads: RunningLoad[] = [];
-  const tStart = Date.now();
   try {
     const url = (pool: string) => (path = '') => `${h.url}/${pool}${path}`;
     const faultyServes = options.faultyServes ?? true;
@@ -270,7 +90,6 @@ export async function faultScenario(options: FaultHostOptions, inject: (s: Fault
     await warm(url('other')(), concurrency);
     if (faultyServes) await warm(url('faulty')(), concurrency);
     const baseline = footprint();
-    if (process.env.FAULTS_DEBUG) console.error(`[faults] warm-up done ${Date.now() - tStart} ms`);
     let faultyLoad: RunningLoad | null = null;
     const startFaultyLoad = (): RunningLoad => {
       faultyLoad ??= steadyLoad(url('faulty')(), { concurrency, paceMs: options.paceMs });
@@ -298,9 +117,10 @@ export async function faultScenario(options: FaultHostOptions, inject: (s: Fault
           const ready = h.host.supervisor.workers('faulty').find((w) => w.state === 'ready' && w.pid !== pid);
           if (ready === undefined) return null;
           const r = await get(url('faulty')(), { timeoutMs }).catch(() => null);
-          // Fixtures that name their pid must not name the old one; the others answer 200.
-          const answered = r?.status === 200 ? pidIn(r.body) : undefined;
-          return answered === undefined || answered === pid ? null : ready.pid!;
+          if (r?.status !== 200) return null;
+          // Fixtures that name their pid must not name the old one; the others just answer 200.
+          const answered = pidIn(r.body);
+          return answered !== null && answered === pid ? null : ready.pid!;
         }, timeoutMs, 'the faulty pool to serve from a new worker');
         if (faultyLoad !== null) await waitFor(() => faultyLoad!.snapshot().ok >= since + 3, timeoutMs, 'the faulty pool\'s load to be served again');
         return fresh;
@@ -312,18 +132,20 @@ export async function faultScenario(options: FaultHostOptions, inject: (s: Fault
         return faulty ?? { ok: 0, failed: 0, outcomes: {}, failures: [] };
       },
     };
-    const t0 = Date.now();
     await inject(s);
-    const t1 = Date.now();
-    const otherSeen = otherLoad.snapshot();
     const result = await s.stopLoads();
-    if (process.env.FAULTS_DEBUG) console.error(`[faults] other ${describeLoad(otherSeen)}`);
+    const other = await otherLoad.stop();
     // Spend the idle connections the loads left to each worker (one `Connection: close` request
     // each), so the wait below need not sit out the upstream idle timeout.
     await Promise.all([closing(url('other')(), concurrency), closing(url('faulty')(), concurrency)]);
+    // The scenario's own single requests kept their connections in Node's global agent: close them,
+    // so every descriptor left is the host's.
+    globalAgent.destroy();
     const after = footprint();
     const settled = await backToBaseline(baseline, slack);
-    if (process.env.FAULTS_DEBUG) console.error(`[faults] inject ${t1 - t0} ms, settle ${Date.now() - t1} ms; baseline ${baseline.fds} fds ${mb(baseline.rssBytes)}; after ${after.fds} fds ${mb(after.rssBytes)}; settled ${settled.fds} fds ${mb(settled.rssBytes)}; faulty ${describeLoad(result)}`);
+    t.diagnostic(`other pool: ${describeLoad(other)}; faulty pool: ${describeLoad(result)}`);
+    t.diagnostic(`host footprint: baseline ${baseline.fds} fds, ${mb(baseline.rssBytes)}; ` +
+      `after the fault ${after.fds} fds, ${mb(after.rssBytes)}; settled ${settled.fds} fds, ${mb(settled.rssBytes)}`);
     return result;
   } finally {
     await Promise.all(loads.map((l) => l.stop()));

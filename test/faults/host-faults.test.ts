@@ -14,7 +14,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { stringify } from 'yaml';
 import { alive, get, helloPool, repoRoot, waitFor } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, steadyLoad } from './harness.ts';
+import { faultScenario } from './harness.ts';
+import { describeLoad, steadyLoad } from './steady-load.ts';
 
 const cli = join(repoRoot, 'src/cli/main.ts');
 
@@ -142,8 +143,8 @@ test('the host killed with SIGKILL under load: no worker survives, no committed 
   }
 });
 
-test('a full disk under the logs: the front door keeps serving, says what it cannot record (7006), and records again once there is room', async () => {
-  const faulty = await faultScenario({ faulty: helloPool() }, async (s) => {
+test('a full disk under the logs: the front door keeps serving, says what it cannot record (7006), and records again once there is room', async (t) => {
+  const faulty = await faultScenario(t, { faulty: helloPool() }, async (s) => {
     const logs = join(s.h.dir, 'logs');
     const poolLog = s.h.host.supervisor.logFile('faulty');
     const accessLog = join(logs, 'access.log');

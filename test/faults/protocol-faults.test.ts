@@ -12,7 +12,8 @@ import { Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import { fixtures, get } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, type FaultHost } from './harness.ts';
+import { faultScenario, type FaultHost } from './harness.ts';
+import { describeLoad } from './steady-load.ts';
 
 const raw = { command: ['node', join(fixtures, 'raw-http.mjs')], runtime: 'generic', failure: { rapidFailProtectionMaxCrashes: 100 } };
 
@@ -24,8 +25,8 @@ async function sameWorkerStillServes(s: FaultHost, pid: number): Promise<void> {
   assert.equal(s.h.events(EventIds.WorkerCrashed, 'faulty').length, 0, 'a protocol error is not a crash');
 }
 
-test('answers with invalid HTTP: the client gets 502 at once on a connection that stays usable; the worker keeps serving', async () => {
-  const faulty = await faultScenario({ faulty: raw }, async (s) => {
+test('answers with invalid HTTP: the client gets 502 at once on a connection that stays usable; the worker keeps serving', async (t) => {
+  const faulty = await faultScenario(t, { faulty: raw }, async (s) => {
     const pid = (await s.readyWorker()).pid!;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new Set<Socket>();
@@ -51,8 +52,8 @@ test('answers with invalid HTTP: the client gets 502 at once on a connection tha
   assert.equal(faulty.failed, 0, describeLoad(faulty));
 });
 
-test('closes the socket mid-response: the client connection is aborted, and the host and the worker carry on', async () => {
-  const faulty = await faultScenario({ faulty: raw }, async (s) => {
+test('closes the socket mid-response: the client connection is aborted, and the host and the worker carry on', async (t) => {
+  const faulty = await faultScenario(t, { faulty: raw }, async (s) => {
     const pid = (await s.readyWorker()).pid!;
     for (let i = 0; i < 20; i++) {
       // Part of the body already reached the client: the only honest end is to abort its connection.
@@ -65,8 +66,8 @@ test('closes the socket mid-response: the client connection is aborted, and the 
 
 test('closes the socket before answering while it stays up: the client is answered, not left waiting', {
   todo: 'the retried GET excludes the only worker, which stays ready, so it waits in the queue until the client gives up (src/pools: queue dispatch / demand start with exclude)',
-}, async () => {
-  await faultScenario({ faulty: raw }, async (s) => {
+}, async (t) => {
+  await faultScenario(t, { faulty: raw }, async (s) => {
     const pid = (await s.readyWorker()).pid!;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
@@ -80,8 +81,8 @@ test('closes the socket before answering while it stays up: the client is answer
   });
 });
 
-test('ignores "Connection: close": the front door says close itself and never reuses that worker connection', async () => {
-  const faulty = await faultScenario({ faulty: raw }, async (s) => {
+test('ignores "Connection: close": the front door says close itself and never reuses that worker connection', async (t) => {
+  const faulty = await faultScenario(t, { faulty: raw }, async (s) => {
     // Alone on the pool, so every worker connection seen below is one these requests used.
     const load = await s.faultyLoad!.stop();
     assert.equal(load.failed, 0, describeLoad(load));

@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { alive, fixtures, get, helloPool, waitFor } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, pidIn } from './harness.ts';
+import { faultScenario, pidIn } from './harness.ts';
+import { describeLoad } from './steady-load.ts';
 
 const sturdy = { rapidFailProtectionMaxCrashes: 100 };
 
-test('exits during drain: a recycle under load loses no request, and an exit code the host asked for is not a crash', async () => {
+test('exits during drain: a recycle under load loses no request, and an exit code the host asked for is not a crash', async (t) => {
   const drainless = { command: ['node', join(fixtures, 'exit-on-drain.mjs')], failure: sturdy };
-  const faulty = await faultScenario({ faulty: drainless }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: drainless }, async (s) => {
     const victim = await s.readyWorker();
     // A POST in hand when the recycle starts: the drain waits for it before the worker is told.
     const inHand = get(s.faulty('/slow?ms=500'), { method: 'POST', body: 'x' });
@@ -33,14 +34,14 @@ test('exits during drain: a recycle under load loses no request, and an exit cod
   assert.equal(faulty.failed, 0, `overlapping recycle: ${describeLoad(faulty)}`);
 });
 
-test('ignores SIGTERM: recycled and then stopped, it is killed at shutdownTimeLimit (5013) each time, and no GET fails', async () => {
+test('ignores SIGTERM: recycled and then stopped, it is killed at shutdownTimeLimit (5013) each time, and no GET fails', async (t) => {
   const stubborn = {
     command: ['node', join(fixtures, 'ignore-sigterm.mjs')],
     runtime: 'generic',
     processModel: { shutdownTimeLimit: '1s', startupTimeLimit: '10s' },
     failure: sturdy,
   };
-  const faulty = await faultScenario({ faulty: stubborn }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: stubborn }, async (s) => {
     const victim = await s.readyWorker();
     await s.h.host.supervisor.recyclePool('faulty');
     const killed = await s.h.waitForEvent(EventIds.ShutdownTimeLimit, 'faulty');
@@ -61,9 +62,9 @@ test('ignores SIGTERM: recycled and then stopped, it is killed at shutdownTimeLi
   assert.equal(faulty.failed, 0, describeLoad(faulty));
 });
 
-test('leaks memory: past periodicRestart.privateMemory the worker is recycled (5117) and the replacement serves, no GET fails', async () => {
+test('leaks memory: past periodicRestart.privateMemory the worker is recycled (5117) and the replacement serves, no GET fails', async (t) => {
   const leaky = helloPool({ recycling: { periodicRestart: { privateMemory: '150MB' } }, failure: sturdy });
-  const faulty = await faultScenario({ faulty: leaky }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: leaky }, async (s) => {
     const victim = await s.readyWorker();
     // The leak: 10 MB more retained every 100 ms, until the host notices (it samples every 5 s).
     let leaked = 0;

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
 import { get, helloPool } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, describeLoad, mb, watchRss, MB } from './harness.ts';
+import { faultScenario } from './harness.ts';
+import { MB, mb, watchRss } from './footprint.ts';
+import { describeLoad } from './steady-load.ts';
 
 const run = promisify(execFile);
 
@@ -26,14 +27,14 @@ const bulkSlack = { rssBytes: 96 * MB, fds: 2 };
 /** Paced loads: continuous, and leaving the shared event loop to the bulk transfer. */
 const bulk = { paceMs: 5 };
 
-test('floods stdout with 300 MB: the host pauses the pipe instead of buffering, keeps only the rotated log files, and serves on', async () => {
+test('floods stdout with 300 MB: the host pauses the pipe instead of buffering, keeps only the rotated log files, and serves on', async (t) => {
   const logMax = 8 * MB;
-  const faulty = await faultScenario({ faulty: helloPool(), config: { logs: { maxBytes: logMax, maxFiles: 2 } }, ...bulk }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: helloPool(), config: { logs: { maxBytes: logMax, maxFiles: 2 } }, ...bulk }, async (s) => {
     const rss = watchRss();
     const started = process.memoryUsage.rss();
     const r = await get(s.faulty('/flood?mb=300'), { timeoutMs: 90_000 });
     const peak = rss.stop();
-    if (process.env.FAULTS_DEBUG) console.error(`[faults] flood: RSS ${mb(started)} → peak ${mb(peak)}`);
+    t.diagnostic(`host RSS while flooding: ${mb(started)} → peak ${mb(peak)}`);
     assert.equal(r.status, 200, r.body);
     assert.match(r.body, /flooded 314572800 bytes/);
     assert.ok(peak - started < rssBound, `host RSS rose ${mb(peak - started)} while relaying 300 MB of output (bound ${mb(rssBound)})`);
@@ -60,16 +61,16 @@ const discardingClient = `
   }).on('error', (err) => { console.error(err.message); process.exit(1); });
 `;
 
-test('a 2 GB response: streamed to a client that reads it all, with the host\'s memory bounded', async () => {
+test('a 2 GB response: streamed to a client that reads it all, with the host\'s memory bounded', async (t) => {
   const size = 2 * 1024 * MB;
-  const faulty = await faultScenario({ faulty: helloPool(), ...bulk }, async (s) => {
+  const faulty = await faultScenario(t, { faulty: helloPool(), ...bulk }, async (s) => {
     const rss = watchRss();
     const started = process.memoryUsage.rss();
     // The client is another process, so this one holds the host alone, as in production.
     // (Never a sync spawn here: this process's event loop is the host's.)
     const client = await run(process.execPath, ['-e', discardingClient, s.faulty(`/download?bytes=${size}`)], { encoding: 'utf8', timeout: 60_000 });
     const peak = rss.stop();
-    if (process.env.FAULTS_DEBUG) console.error(`[faults] download: RSS ${mb(started)} → peak ${mb(peak)}`);
+    t.diagnostic(`host RSS while relaying: ${mb(started)} → peak ${mb(peak)}`);
     assert.equal(client.stdout, `200 ${size}`, 'every byte arrived');
     assert.ok(peak - started < rssBound, `host RSS rose ${mb(peak - started)} while relaying ${mb(size)} (bound ${mb(rssBound)})`);
   }, bulkSlack);
