@@ -52,6 +52,8 @@ export interface CrashCaptureInput {
   readonly keepCore: (id: string, path: string) => string;
   readonly armed: boolean;
   readonly limits: CrashCaptureLimits;
+  /** Notes known before the capture (why a source was not set up). */
+  readonly notes?: readonly string[];
 }
 
 interface StackChoice {
@@ -63,7 +65,7 @@ interface StackChoice {
 /** Builds the report of one crash; never throws for a missing source, only notes it. */
 export async function captureCrash(input: CrashCaptureInput): Promise<CrashReport> {
   const { facts, exit } = input;
-  const notes: string[] = [];
+  const notes: string[] = [...(input.notes ?? [])];
   const signal = exit.signal;
 
   let nodeReport: NodeReportFacts | null = null;

@@ -23,7 +23,7 @@ import type { PoolOutputLog } from '../events/output-log.ts';
 import { resolveIdentity } from '../supervisor/identity.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from './report-types.ts';
 import { CrashStore, type CrashStoreLimits } from './crash-store.ts';
-import { ensureReportDir, nodeDiagnosticFlags, nodeReportDir } from './node-flags.ts';
+import { ensureReportDir, nodeDiagnosticFlags, nodeReportDir, supportsReportExcludeEnv } from './node-flags.ts';
 import { pruneReportDir } from './node-report.ts';
 import { captureCrash, type CrashCaptureLimits } from './crash-capture.ts';
 import { captureHangReport, type HangCaptureLimits } from './hang-capture.ts';
@@ -136,7 +136,8 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
   // ---- PoolDiagnostics: the hooks the pools call ------------------------------------------
 
   nodeOptions(pool: PoolConfig): readonly string[] {
-    const reports = pool.diagnostics.crashReports || this.#armed.has(pool.name);
+    const wanted = pool.diagnostics.crashReports || this.#armed.has(pool.name);
+    const reports = wanted && supportsReportExcludeEnv(resolveExecutable(pool, process.env.PATH, existsSync));
     const inspector = pool.diagnostics.hangReports || this.#armed.has(pool.name);
     this.#lastNodeReports = { pool: pool.name, reports };
     if (reports) {
@@ -187,6 +188,9 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
         stderrTail: output?.tail(worker.id, 'stderr') ?? [],
         stdoutTail: output?.tail(worker.id, 'stdout') ?? [],
         nodeReportDir: entry?.nodeReports ? nodeReportDir(this.dataDir, pool.name) : null,
+        notes: pool.runtime === 'node' && entry !== undefined && !entry.nodeReports
+          ? ['The worker ran without Node\'s report flags: its Node does not accept --report-exclude-env (Node 22.13 or later does), and a report without it would hold the environment. The stack comes from stderr.']
+          : [],
         cores: {
           enabled: wantCores,
           keep: pool.diagnostics.keepCores || armed,

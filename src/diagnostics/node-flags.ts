@@ -8,12 +8,42 @@
  * - `--inspect-port=127.0.0.1:0`: SIGUSR1 opens the inspector on a free loopback port, so a hang
  *   capture works and many workers never fight over 9229. Nothing listens until SIGUSR1.
  */
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** `<dataDir>/reports/<pool>`: Node's report directory for one pool. */
 export function nodeReportDir(dataDir: string, pool: string): string {
   return join(dataDir, 'reports', pool);
+}
+
+const excludeEnvSupport = new Map<string, boolean>();
+
+/**
+ * Whether the Node at `exe` accepts `--report-exclude-env` (Node 22.13 / 23.3 and later). An older
+ * Node refuses to start with an unknown flag in NODE_OPTIONS, and without the flag its report would
+ * hold the environment, secrets included: such workers get no report flags (stderr stands in).
+ * Asked once per executable; the host's own Node is known.
+ */
+export function supportsReportExcludeEnv(exe: string | null): boolean {
+  if (exe === null) return false;
+  if (exe === process.execPath) return true;
+  let known = excludeEnvSupport.get(exe);
+  if (known === undefined) {
+    try {
+      const out = execFileSync(exe, ['-p', "process.allowedNodeEnvironmentFlags.has('--report-exclude-env')"], {
+        timeout: 3000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { PATH: process.env.PATH ?? '' },
+        encoding: 'utf8',
+      });
+      known = out.trim() === 'true';
+    } catch {
+      known = false; // not a Node, or one that cannot say: stay safe
+    }
+    excludeEnvSupport.set(exe, known);
+  }
+  return known;
 }
 
 /** NODE_OPTIONS splits on spaces but honours double quotes. */

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNodeReport, takeNodeReport } from './node-report.ts';
-import { nodeDiagnosticFlags } from './node-flags.ts';
+import { nodeDiagnosticFlags, supportsReportExcludeEnv } from './node-flags.ts';
+import { existsSync } from 'node:fs';
 
 test('a real uncaught exception: Node writes the report, found by pid, parsed and deleted; no environment in it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pdk report '));
@@ -42,4 +43,15 @@ test('an out-of-memory report has no JS stack: the native frames and a note stan
   assert.deepEqual(facts.jsFrames, []);
   assert.deepEqual(facts.nativeFrames.map((f) => f.function), ['node::OOMErrorHandler', '??']);
   assert.match(facts.notes[0], /Out of memory: Node reports no JavaScript stack/);
+});
+
+test('report flags are given only to a Node that keeps the environment out of its report', () => {
+  assert.equal(supportsReportExcludeEnv(process.execPath), true);
+  assert.equal(supportsReportExcludeEnv('/bin/true'), false, 'not a Node: no answer, no flags');
+  assert.equal(supportsReportExcludeEnv(null), false);
+  const system = '/usr/bin/node';
+  if (existsSync(system)) {
+    const major = Number(spawnSync(system, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
+    if (major > 0 && major < 22) assert.equal(supportsReportExcludeEnv(system), false, `Node ${major} refuses --report-exclude-env`);
+  }
 });
