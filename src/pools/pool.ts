@@ -221,7 +221,7 @@ export class Pool extends EventEmitter {
   #pick(exclude: WorkerProcess | null): WorkerProcess | null {
     let best: WorkerProcess | null = null;
     for (const w of this.workers) {
-      if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude) continue;
+      if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung) continue;
       if (best === null) {
         best = w;
         continue;
@@ -390,7 +390,11 @@ export class Pool extends EventEmitter {
       worker,
       details: { pingResponseTimeMs: ms, inFlight: worker.inFlight },
     });
+    worker.replaced = true;
     const stopped = this.#failure('pingMissed');
+    // The replacement starts at once, not on the next request, and the hung worker takes no new
+    // request while its stacks are captured.
+    if (!stopped) this.#ensureCapacity();
     await this.#services.diagnostics.captureHang(worker).catch(() => {});
     if (this.config.failure.orphanWorkerProcess) {
       this.#orphan(worker);
@@ -398,8 +402,12 @@ export class Pool extends EventEmitter {
       worker.expectExit('pingMissed');
       worker.kill();
     }
-    if (!stopped) {
-      // The replacement starts at once, not on the next request.
+  }
+
+  /** Starts workers until maxProcesses count, or one for an on-demand pool with nothing ready. */
+  #ensureCapacity(): void {
+    const active = this.#active();
+    if (active.length < this.config.processModel.maxProcesses && (this.config.startMode === 'AlwaysRunning' || this.queue.length > 0 || active.every((w) => w.state !== 'ready'))) {
       this.#startWorker();
     }
   }

@@ -54,6 +54,8 @@ export class WorkerProcess extends EventEmitter {
   recycling = false;
   /** Set when the recycle begins: a replacement is on its way, this one no longer counts. */
   replaced = false;
+  /** Missed a ping: takes no new request while its stacks are captured and it is killed. */
+  hung = false;
   /** Why the host is stopping this worker, for the exit event. */
   stopReason: string | null = null;
   exitFacts: ExitFacts | null = null;
@@ -219,7 +221,11 @@ export class WorkerProcess extends EventEmitter {
       this.#timers.delete(timer);
       if (this.#pendingPing?.id !== id) return;
       this.#pendingPing = null;
-      if (this.state === 'ready') this.emit('pingMissed', pm.pingResponseTime);
+      if (this.state !== 'ready') return;
+      // One miss is enough: the pool replaces the worker; more pings would only repeat the verdict.
+      this.hung = true;
+      this.#stopPinging();
+      this.emit('pingMissed', pm.pingResponseTime);
     }, pm.pingResponseTime);
     this.#timers.add(timer);
     if (this.hasChannel) {
