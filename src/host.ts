@@ -16,7 +16,7 @@ import { dashboardHtml } from './admin/dashboard/dashboard.ts';
 export interface RunningHost {
   readonly supervisor: Supervisor;
   readonly admin: AdminServer;
-  readonly bound: ReadonlyArray<{ host: string; port: number }>;
+  readonly bound: ReadonlyArray<{ host: string; port: number; tls: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function startHost(
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
   const supervisor = new Supervisor(config, events, diagnostics);
-  let bound: Array<{ host: string; port: number }>;
+  let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
     bound = await supervisor.start();
   } catch (err) {
@@ -81,7 +81,7 @@ export async function runHost(configFile: string): Promise<void> {
   } catch (err) {
     throw new HostStartError(`${(err as Error).message}; nothing was started`);
   }
-  const urls = host.bound.map((b) => `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  const urls = host.bound.map((b) => `${b.tls ? 'https' : 'http'}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
   process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
   process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/` : ''}\n`);
   process.on('SIGHUP', () => {

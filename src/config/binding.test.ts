@@ -4,12 +4,14 @@ import { formatBinding, parseBinding } from './binding.ts';
 
 describe('parseBinding', () => {
   it('reads host:port, bracketed IPv6, all-address and bare-port forms', () => {
-    assert.deepEqual(parseBinding('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(parseBinding('LocalHost:80'), { host: 'localhost', port: 80 });
-    assert.deepEqual(parseBinding('[::1]:8443'), { host: '::1', port: 8443 });
-    assert.deepEqual(parseBinding(':8080'), { host: '', port: 8080 });
-    assert.deepEqual(parseBinding(8080), { host: '', port: 8080 });
-    assert.deepEqual(parseBinding('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseBinding('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080, tls: false });
+    assert.deepEqual(parseBinding('LocalHost:80'), { host: 'localhost', port: 80, tls: false });
+    assert.deepEqual(parseBinding('[::1]:8443'), { host: '::1', port: 8443, tls: false });
+    assert.deepEqual(parseBinding(':8080'), { host: '', port: 8080, tls: false });
+    assert.deepEqual(parseBinding(8080), { host: '', port: 8080, tls: false });
+    assert.deepEqual(parseBinding('127.0.0.1:0'), { host: '127.0.0.1', port: 0, tls: false });
+    assert.deepEqual(parseBinding('https://127.0.0.1:8443'), { host: '127.0.0.1', port: 8443, tls: true });
+    assert.deepEqual(parseBinding('http://[::1]:80'), { host: '::1', port: 80, tls: false });
   });
 
   it('rejects malformed bindings, naming them', () => {

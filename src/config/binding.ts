@@ -21,9 +21,17 @@ function parsePort(v: unknown, text: string): number {
  * port (8080). An empty host means all addresses (Node's `listen()` without a host).
  */
 export function parseBinding(v: unknown): Binding {
-  if (typeof v === 'number') return { host: '', port: parsePort(v, String(v)) };
+  if (typeof v === 'number') return { host: '', port: parsePort(v, String(v)), tls: false };
   if (typeof v !== 'string') throw badBinding(v, 'expected a string');
-  const text = v.trim();
+  let text = v.trim();
+  // An https:// prefix asks for TLS; http:// is the default, accepted for symmetry.
+  const scheme = /^(https?):\/\//i.exec(text);
+  const tls = scheme !== null && scheme[1].toLowerCase() === 'https';
+  if (scheme !== null) text = text.slice(scheme[0].length);
+  return { ...parseAddress(v, text), tls };
+}
+
+function parseAddress(v: unknown, text: string): { host: string; port: number } {
   if (/^\d+$/.test(text)) return { host: '', port: parsePort(v, text) };
 
   if (text.startsWith('[')) {
@@ -44,7 +52,8 @@ export function parseBinding(v: unknown): Binding {
   return { host, port: parsePort(v, text.slice(colon + 1)) };
 }
 
-/** The binding as text, the form the file uses ("127.0.0.1:8080", "[::1]:8080", ":8080"). */
-export function formatBinding(b: Binding): string {
-  return b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;
+/** The binding as text, the form the file uses ("127.0.0.1:8080", "[::1]:8080", ":8080", "https://…"). */
+export function formatBinding(b: { readonly host: string; readonly port: number; readonly tls?: boolean }): string {
+  const address = b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;
+  return b.tls ? `https://${address}` : address;
 }

@@ -37,9 +37,13 @@ function checkListen(raw: Raw, out: Problem[]): void {
   listen.forEach((entry, i) => {
     const b = attempt(() => parseBinding(entry));
     if (!b) return;
-    const key = formatBinding(b);
+    if (b.tls && !isObject(raw.tls)) {
+      out.push(problem(['listen', i], 'CONFIG_TLS_MISSING', `binding ${formatBinding(b)} serves TLS: give the certificate and key as tls: { cert, key }`));
+    }
+    const key = formatBinding({ ...b, tls: false });
     const first = seen.get(key);
-    if (first !== undefined) {
+    // Port 0 asks the kernel for a free port each time: two of them never collide.
+    if (first !== undefined && b.port !== 0) {
       out.push(problem(['listen', i], 'CONFIG_DUPLICATE_BINDING', `binding ${key} is already listed as listen[${first}]`));
     } else {
       seen.set(key, i);

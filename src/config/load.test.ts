@@ -81,7 +81,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(config.dataDir, join(dir, '.paddock'));
     assert.equal(config.admin.socket, join(dir, '.paddock', 'admin.sock'));
     assert.deepEqual(config.admin, { socket: join(dir, '.paddock', 'admin.sock'), tcp: null, token: null });
-    assert.deepEqual(config.listen, [{ host: '127.0.0.1', port: 8080 }]);
+    assert.deepEqual(config.listen, [{ host: '127.0.0.1', port: 8080, tls: false }]);
     assert.deepEqual(config.logs, { maxBytes: 10 * 1024 * 1024, maxFiles: 5 });
     assert.deepEqual(config.sites[0].hosts, ['*']);
   });
@@ -136,9 +136,9 @@ pools:
 `);
     assert.equal(config.dataDir, join(dir, 'state'));
     assert.equal(config.admin.socket, join(dir, 'state', 'ctl.sock'));
-    assert.deepEqual(config.admin.tcp, { host: '127.0.0.1', port: 9180 });
+    assert.deepEqual(config.admin.tcp, { host: '127.0.0.1', port: 9180, tls: false });
     assert.equal(config.admin.token, 's3cret-token');
-    assert.deepEqual(config.listen, [{ host: '::1', port: 9000 }, { host: '', port: 8081 }]);
+    assert.deepEqual(config.listen, [{ host: '::1', port: 9000, tls: false }, { host: '', port: 8081, tls: false }]);
     assert.deepEqual(config.sites[0].hosts, ['shop.example', '*.example']);
     assert.deepEqual(config.sites[0].apps.map((a) => a.path), ['/api', '/']);
     assert.equal(config.pools.web.cwd, join(dir, 'apps', 'web'));

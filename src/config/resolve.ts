@@ -64,6 +64,7 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
     file: absFile,
     dataDir,
     listen: input.listen ?? HOST_DEFAULTS.listen.map((b) => parseBinding(b)),
+    tls: input.tls ? { cert: resolve(folder, input.tls.cert), key: resolve(folder, input.tls.key) } : null,
     admin: {
       socket,
       tcp: input.admin?.tcp ?? null,

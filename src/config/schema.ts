@@ -278,6 +278,7 @@ export const fileSchema = z.strictObject({
   dataDir: text().optional(),
   // One binding may be written without the list brackets.
   listen: z.preprocess((v) => (typeof v === 'string' || typeof v === 'number' ? [v] : v), z.array(binding)).optional(),
+  tls: section(z.strictObject({ cert: text(), key: text() })).optional(),
   admin: section(adminSchema).optional(),
   sites: z.array(siteSchema).nullable().optional(),
   applicationPoolDefaults: section(poolSchema).optional(),

@@ -7,10 +7,21 @@
  * ("90s", "00:01:30", "512MB", or IIS's kilobyte integers). Paths are absolute.
  */
 
-/** One front-door binding: `"127.0.0.1:8080"`, `"[::1]:8080"` or `":8080"` (all addresses). */
+/**
+ * One front-door binding: `"127.0.0.1:8080"`, `"[::1]:8080"` or `":8080"` (all addresses);
+ * `"https://127.0.0.1:8443"` serves TLS with the certificate of the top-level `tls` key.
+ */
 export interface Binding {
   readonly host: string;
   readonly port: number;
+  /** TLS on this binding (written with an `https://` prefix). Default false. */
+  readonly tls: boolean;
+}
+
+/** The certificate and key of the TLS bindings (PEM files, absolute paths). */
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
 }
 
 export interface AdminConfig {
@@ -172,6 +183,8 @@ export interface HostConfig {
   /** Event DB, admin socket, logs and crash reports; absolute (default `.paddock` beside the file). */
   readonly dataDir: string;
   readonly listen: readonly Binding[];
+  /** Certificate and key for `https://` bindings. Default: none. */
+  readonly tls: TlsConfig | null;
   readonly admin: AdminConfig;
   readonly sites: readonly SiteConfig[];
   /** Pools by name, each with applicationPoolDefaults applied. */

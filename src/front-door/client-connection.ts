@@ -189,7 +189,11 @@ export class ClientConnection implements ExchangeOwner {
     if (refusal.reset) {
       // TcpLevel: a reset, so a layer-4 balancer sees the pool is down.
       this.#closed = true;
-      this.socket.resetAndDestroy();
+      try {
+        this.socket.resetAndDestroy();
+      } catch {
+        this.socket.destroy(); // a TLS socket's handle cannot send a reset: close it instead
+      }
       return;
     }
     const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' });

@@ -2,8 +2,10 @@
  * The front door (the HTTP.sys role): listens on the bindings, holds client connections, routes
  * each request to a pool and relays it to a worker. It runs no user code.
  */
-import { createServer, type Server } from 'node:net';
-import type { Binding, SiteConfig } from '../config/types.ts';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Binding, SiteConfig, TlsConfig } from '../config/types.ts';
 import type { Pool } from '../pools/pool.ts';
 import { AccessLog } from './access-log.ts';
 import { ClientConnection } from './client-connection.ts';
@@ -32,19 +34,24 @@ export class FrontDoor {
   }
 
   /** Listens on every binding; rejects with the binding that failed. */
-  async listen(bindings: readonly Binding[]): Promise<Array<{ host: string; port: number }>> {
-    const bound: Array<{ host: string; port: number }> = [];
+  async listen(bindings: readonly Binding[], tls: TlsConfig | null = null): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+    const bound: Array<{ host: string; port: number; tls: boolean }> = [];
+    const secure = bindings.some((b) => b.tls) ? readTls(tls) : null;
     for (const b of bindings) {
-      const server = createServer({ noDelay: true }, (socket) => {
-        this.context.connections.add(new ClientConnection(socket, this.context, 'http'));
-      });
+      const accept = (proto: string) => (socket: Socket): void => {
+        this.context.connections.add(new ClientConnection(socket, this.context, proto));
+      };
+      // TLS bindings terminate TLS here; the bytes to workers are plain HTTP/1.1 as on any binding.
+      const server: Server = b.tls && secure !== null
+        ? createTlsServer({ ...secure, ALPNProtocols: ['http/1.1'] }, accept('https'))
+        : createServer({ noDelay: true }, accept('http'));
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err) => reject(new Error(`cannot listen on ${b.host}:${b.port}: ${err.message}`)));
         server.listen({ host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096 }, () => resolve());
       });
       server.on('error', () => {});
       const a = server.address() as { address: string; port: number };
-      bound.push({ host: a.address, port: a.port });
+      bound.push({ host: a.address, port: a.port, tls: b.tls });
       this.#servers.push(server);
     }
     return bound;
@@ -65,4 +72,17 @@ export class FrontDoor {
     for (const c of this.context.connections) c.socket.destroy();
     this.context.connections.clear();
   }
+}
+
+/** Reads the certificate and key once, at start: a missing file stops the host with its path. */
+function readTls(tls: TlsConfig | null): { cert: Buffer; key: Buffer } {
+  if (tls === null) throw new Error('an https:// binding needs tls: { cert, key }');
+  const read = (what: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('certificate', tls.cert), key: read('key', tls.key) };
 }

@@ -75,8 +75,8 @@ export class Supervisor implements HostControl {
   }
 
   /** Listens and starts the pools marked autoStart. */
-  async start(): Promise<Array<{ host: string; port: number }>> {
-    const bound = await this.frontDoor.listen(this.config.listen);
+  async start(): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+    const bound = await this.frontDoor.listen(this.config.listen, this.config.tls);
     for (const pool of this.poolMap.values()) if (pool.config.autoStart) pool.start(false);
     this.#tick = setInterval(() => this.#onTick(), tickMs);
     this.#tick.unref();
@@ -192,10 +192,10 @@ export class Supervisor implements HostControl {
   async #apply(next: HostConfig): Promise<ReloadResult> {
     const diff = diffConfig(this.config, next);
     const refused: string[] = [];
-    if (diff.listenChanged) refused.push('listen: bindings change only when the host restarts');
+    if (diff.listenChanged || JSON.stringify(next.tls) !== JSON.stringify(this.config.tls)) refused.push('listen, tls: bindings and certificates change only when the host restarts');
     if (diff.adminChanged) refused.push('admin: the admin socket changes only when the host restarts');
     if (next.dataDir !== this.config.dataDir) refused.push('dataDir: changes only when the host restarts');
-    this.config = { ...next, listen: this.config.listen, admin: this.config.admin, dataDir: this.config.dataDir };
+    this.config = { ...next, listen: this.config.listen, tls: this.config.tls, admin: this.config.admin, dataDir: this.config.dataDir };
     for (const name of diff.added) {
       const pool = this.#addPool(next.pools[name]);
       this.events.write({ id: EventIds.PoolAddedByConfig, pool: name, message: `Pool '${name}' was added by a configuration reload.` });
