@@ -6,7 +6,8 @@
  *
  * A worker that dies with the request in hand: a GET/HEAD without a body, of which nothing has
  * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
- * keeps its connection when the request was read whole (DESIGN §5). A worker that answers with
+ * keeps its connection when the request was read whole (DESIGN §5). A worker that drops the
+ * connection but lives on gets the retry itself, on a new connection. A worker that answers with
  * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death.
  */
 import type { RequestHead, ResponseHead } from './http-parser.ts';
@@ -39,6 +40,8 @@ export interface ExchangeOwner {
 
 const enum_ = { head: 0, body: 1, done: 2 } as const;
 const maxEarlyBody = 64 * 1024;
+/** How long a worker that closed a connection without answering has to exit before it counts as alive. */
+const verdictMs = 250;
 
 /** A request in flight. */
 export class Exchange implements Waiter, UpstreamHandler {
@@ -102,8 +105,9 @@ export class Exchange implements Waiter, UpstreamHandler {
     }
     this.#attempts++;
     this.worker = worker;
-    worker.track(this, this.head.method, this.head.path);
-    const conn = worker.upstream.take(this);
+    worker.track(this, this.head.method, worker.pool.diagnostics.includeQueryStrings ? this.head.target : this.head.path);
+    // A retry never reuses an idle connection: the one that failed may not have been the only stale one.
+    const conn = worker.upstream.take(this, this.#attempts > 1);
     this.upstream = conn;
     const s = conn.socket;
     s.cork();
@@ -312,16 +316,40 @@ export class Exchange implements Waiter, UpstreamHandler {
       return;
     }
     if (this.#retriable && this.#attempts < 2 && !this.#malformed) {
-      // Safe to repeat and nothing reached the client: try once more on another worker.
-      this.exclude = worker;
+      // Safe to repeat and nothing reached the client: try once more.
       this.#resState = enum_.head;
       this.#resBuf = null;
-      this.dispatch();
+      this.#retryOnVerdict(worker);
       return;
     }
     this.finished = true;
     this.pool.countRefusal('Connection_Abandoned_By_AppPool');
     this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', this.#malformed ? 'answered with a response that is not valid HTTP' : undefined);
+  }
+
+  /**
+   * Retries once the closed connection's cause is known. A worker that died is excluded, so the
+   * retry goes to another worker or waits for the replacement. A worker that lives on dropped the
+   * connection (a keep-alive race, or an app that closes without answering) and may take the retry
+   * itself: excluding it would leave the request queued for good in a pool of one. A dying worker's
+   * exit follows its closed sockets within milliseconds, so one still ready after `verdictMs` is
+   * taken to be alive.
+   */
+  #retryOnVerdict(worker: WorkerProcess): void {
+    if (worker.exitFacts !== null || worker.state !== 'ready') {
+      this.exclude = worker;
+      this.dispatch();
+      return;
+    }
+    const decide = (): void => {
+      clearTimeout(timer);
+      worker.off('exit', decide);
+      if (this.finished) return; // the client left meanwhile
+      this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
+      this.dispatch();
+    };
+    const timer = setTimeout(decide, verdictMs);
+    worker.once('exit', decide);
   }
 
   #finish(): void {

@@ -70,9 +70,9 @@ export class UpstreamPool {
     this.#target = 'path' in address ? { path: address.path } : { port: address.port, host: '127.0.0.1' };
   }
 
-  /** An idle connection, or a new one (writes before it connects are buffered by net). */
-  take(handler: UpstreamHandler): UpstreamConnection {
-    let conn = this.#idle.pop();
+  /** An idle connection (unless `fresh`), or a new one (writes before it connects are buffered by net). */
+  take(handler: UpstreamHandler, fresh = false): UpstreamConnection {
+    let conn = fresh ? undefined : this.#idle.pop();
     if (conn === undefined) {
       conn = new UpstreamConnection(this, connect(this.#target as never));
       this.#all.add(conn);

@@ -1,8 +1,9 @@
 /**
  * Workers that break HTTP while they stay up: a response that is not HTTP at all, a head with an
- * invalid Content-Length, a body cut off by a closed socket, and a connection closed without a
- * byte of answer. The raw-http fixture answers well on every other path, so the faulty pool's load
- * must lose nothing; only the requests that meet the fault see it.
+ * invalid Content-Length, a body cut off by a closed socket, a connection closed without a byte of
+ * answer, a keep-alive connection closed as a request arrives, and a "Connection: close" ignored.
+ * The raw-http fixture answers well on every other path, so the faulty pool's load must lose
+ * nothing; only the requests that meet the fault see it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,21 +65,40 @@ test('closes the socket mid-response: the client connection is aborted, and the 
   assert.equal(faulty.failed, 0, describeLoad(faulty));
 });
 
-test('closes the socket before answering while it stays up: the client is answered, not left waiting', {
-  todo: 'the retried GET excludes the only worker, which stays ready, so it waits in the queue until the client gives up (src/pools: queue dispatch / demand start with exclude)',
-}, async (t) => {
-  await faultScenario(t, { faulty: raw }, async (s) => {
+test('closes the socket before answering while it stays up: the GET is tried once more on that worker, then answered 502', async (t) => {
+  const faulty = await faultScenario(t, { faulty: raw }, async (s) => {
     const pid = (await s.readyWorker()).pid!;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const r = await get(s.faulty('/silent'), { agent, timeoutMs: 3_000 });
-      assert.ok(r.status === 502 || r.status === 200, `answered ${r.status}`);
-      assert.equal((await get(s.faulty(), { agent, timeoutMs: 3_000 })).status, 200);
+      for (let i = 0; i < 3; i++) {
+        const r = await get(s.faulty('/silent'), { agent, timeoutMs: 5_000 });
+        assert.equal(r.status, 502, 'answered, not left waiting for a worker that will never come');
+        assert.equal((await get(s.faulty(), { agent, timeoutMs: 5_000 })).status, 200, 'on a connection that stays usable');
+      }
     } finally {
       agent.destroy();
     }
     await sameWorkerStillServes(s, pid);
   });
+  assert.equal(faulty.failed, 0, describeLoad(faulty));
+});
+
+test('a keep-alive race (the worker closes a reused connection as the request arrives): the GET is retried on a new connection and never fails', async (t) => {
+  const faulty = await faultScenario(t, { faulty: raw }, async (s) => {
+    const pid = (await s.readyWorker()).pid!;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await get(s.faulty('/late-close'), { agent, timeoutMs: 5_000 });
+        assert.equal(r.status, 200, `the client never sees the race: ${r.body}`);
+        assert.match(r.body, /req 1$/m, 'answered on a connection of its own');
+      }
+    } finally {
+      agent.destroy();
+    }
+    await sameWorkerStillServes(s, pid);
+  });
+  assert.equal(faulty.failed, 0, describeLoad(faulty));
 });
 
 test('ignores "Connection: close": the front door says close itself and never reuses that worker connection', async (t) => {
