@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, helloPool, waitFor } from '../helpers/test-host.ts';
 import { EventIds } from '../../src/events/event-ids.ts';
-import { faultScenario, type FaultHost } from './harness.ts';
+import { faultScenario, pidIn, type FaultHost } from './harness.ts';
 import { describeLoad } from './steady-load.ts';
 
 const quickPing = { pingInterval: '300ms', pingResponseTime: '700ms' };
@@ -17,10 +17,16 @@ const sturdy = { rapidFailProtectionMaxCrashes: 100 };
 async function hangAndRecover(s: FaultHost, route: string): Promise<void> {
   const victim = await s.readyWorker();
   const stuck = get(s.faulty(route), { method: 'POST', body: 'x' });
+  await waitFor(() => s.workers().some((w) => w.pid === victim.pid && w.inFlight > 0), 5_000, 'the hanging request in hand');
+  // A GET sent behind the hang, beside the load's.
+  const behind = get(s.faulty());
   const missed = await s.h.waitForEvent(EventIds.PingMissed, 'faulty');
   assert.equal(missed.pid, victim.pid);
   assert.equal(missed.details.pingResponseTimeMs, 700);
   assert.equal((await stuck).status, 502, 'the request that hung the worker is answered 502 when the worker is killed');
+  const served = await behind;
+  assert.equal(served.status, 200, 'the GET behind the hang was served');
+  assert.notEqual(pidIn(served.body), victim.pid, 'by the replacement');
   await s.servesAgain(victim.pid);
   assert.equal(s.h.events(EventIds.WorkerCrashed, 'faulty').length, 0, 'a worker killed for hanging is not also reported as a crash');
   const stopped = s.h.events(EventIds.WorkerStopped, 'faulty').find((e) => e.pid === victim.pid);
