@@ -341,15 +341,11 @@ export class Exchange implements Waiter, UpstreamHandler {
       this.dispatch();
       return;
     }
-    const decide = (): void => {
-      clearTimeout(timer);
-      worker.off('exit', decide);
+    whenExitedOr(worker, verdictMs, () => {
       if (this.finished) return; // the client left meanwhile
       this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
       this.dispatch();
-    };
-    const timer = setTimeout(decide, verdictMs);
-    worker.once('exit', decide);
+    });
   }
 
   #finish(): void {
@@ -380,6 +376,31 @@ export class Exchange implements Waiter, UpstreamHandler {
     w.untrack(this, false);
     this.pool.release(w);
   }
+}
+
+/** Callbacks waiting for a worker's exit, by worker: one 'exit' listener however many wait. */
+const exitWaiters = new WeakMap<WorkerProcess, Set<() => void>>();
+
+/** Calls `fn` once: when `worker` exits or after `ms`, whichever comes first. */
+function whenExitedOr(worker: WorkerProcess, ms: number, fn: () => void): void {
+  let waiting = exitWaiters.get(worker);
+  if (waiting === undefined) {
+    const all = new Set<() => void>();
+    waiting = all;
+    exitWaiters.set(worker, all);
+    worker.once('exit', () => {
+      exitWaiters.delete(worker);
+      for (const run of [...all]) run();
+    });
+  }
+  const set = waiting;
+  const run = (): void => {
+    if (!set.delete(run)) return;
+    clearTimeout(timer);
+    fn();
+  };
+  const timer = setTimeout(run, ms);
+  set.add(run);
 }
 
 /** A response head (`headLength` bytes of `buf`, ending in CRLFCRLF) with `Connection: close` added. */
