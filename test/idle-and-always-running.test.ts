@@ -79,7 +79,8 @@ test('idleTimeoutAction Suspend: the idle worker is frozen (state T), pings paus
   assert.equal(e.details.action, 'Suspend');
   const [w] = h.host.supervisor.workers('frozen');
   assert.equal(w.state, 'suspended');
-  assert.equal(procState(pid), 'T', 'stopped by SIGSTOP');
+  // The kernel delivers SIGSTOP asynchronously: wait for the state to show it.
+  await waitFor(() => procState(pid) === 'T', 2_000, 'state T');
   // Several ping intervals and more than pingResponseTime pass while frozen: not a hang.
   await sleep(600);
   assert.equal(procState(pid), 'T');
@@ -105,7 +106,7 @@ test('idleTimeoutAction Suspend: the idle worker is frozen (state T), pings paus
 test('a worker thawed after a long suspension is not taken for one whose event loop was blocked', async () => {
   const pid = pidOf((await get(`${h.url}/frozen-watch`)).body);
   await h.waitForEvent(EventIds.IdleShutdown, 'frozen-watch', 5_000);
-  assert.equal(procState(pid), 'T');
+  await waitFor(() => procState(pid) === 'T', 2_000, 'state T');
   // Frozen for longer than eventLoopDelayTime (500 ms) with samples over eventLoopDelayLimit (200 ms).
   await sleep(1_200);
   const thawed = await get(`${h.url}/frozen-watch`);

@@ -447,7 +447,16 @@ export class Pool extends EventEmitter {
       const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
       const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.`, {
         worker,
-        details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, state: facts.stateBefore, requests: worker.requests, inFlight: worker.inFlight },
+        details: {
+          exitCode: facts.code,
+          signal: facts.signal,
+          uptimeMs: facts.uptimeMs,
+          state: facts.stateBefore,
+          requests: worker.requests,
+          // The requests the worker held when it died (method and path): their connections broke
+          // a moment before the exit was seen, so they are listed from both places.
+          requestsInHand: [...worker.requestsInFlight.values(), ...worker.requestsAbandoned],
+        },
       });
       this.#services.diagnostics.onCrash(worker, facts, seq);
       if (facts.stateBefore === 'starting') this.#startFailures++;
