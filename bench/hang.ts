@@ -26,6 +26,8 @@ interface Round {
   readonly detectMs: number | null;
   readonly sent: number;
   readonly failed: number;
+  /** The slowest answer of the round, in ms: the requests that waited on the hung worker. */
+  readonly slowestMs: number;
   readonly note: string;
 }
 
@@ -82,13 +84,15 @@ export async function runHangBench(ctx: BenchContext): Promise<SectionResult> {
       const samples = await loop.stop();
       const failed = failedSamples(samples);
       const reasons = [...new Set(failed.map((s) => s.error ?? String(s.status)))].join(', ');
+      const slowestMs = Math.max(0, ...samples.filter((x) => x.status === 200).map((x) => x.end - x.start));
       rounds.push({
         hungPid,
         hungAt,
         detectMs,
         sent: samples.length,
         failed: failed.length,
-        note: `round ${i + 1}: worker pid ${hungPid} hung; first answer from its replacement after ${fmt(detectMs, 'ms', 0)}; ${failed.length} of ${samples.length} requests failed${failed.length ? ` (${reasons})` : ''}`,
+        slowestMs,
+        note: `round ${i + 1}: worker pid ${hungPid} hung; first answer from its replacement after ${fmt(detectMs, 'ms', 0)}; ${failed.length} of ${samples.length} requests failed${failed.length ? ` (${reasons})` : ''}, the slowest answered in ${fmt(slowestMs, 'ms', 0)}`,
       });
     }
     const events = await host.events({ pool: 'hello' });
@@ -114,9 +118,9 @@ export async function runHangBench(ctx: BenchContext): Promise<SectionResult> {
       },
       {
         section: SECTION,
-        figure: 'requests failed meanwhile',
-        paddock: `${failed} of ${sent}`,
-        anchor: 'PM2: every request routed to the hung worker',
+        figure: 'requests failed meanwhile (10 s client timeout)',
+        paddock: `${failed} of ${sent}; slowest answer ${fmt(Math.max(...rounds.map((r) => r.slowestMs)) / 1000, 's')}`,
+        anchor: "PM2: the requests on the hung worker's connections are never answered (faults figure)",
         target: '0',
         verdict: verdict(failed === 0),
       },

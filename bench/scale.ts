@@ -41,7 +41,8 @@ async function hostWith(ctx: BenchContext, name: string, count: number): Promise
 }
 
 /** Warms one site's pool, then measures wrk through it with the host's CPU. */
-async function rate(ctx: BenchContext, host: PaddockHost, site: number): Promise<{ wrk: WrkResult; cpuUs: number }> {
+async function rate(ctx: BenchContext, host: PaddockHost, site: number): Promise<{ wrk: WrkResult; cpuUs: number; rssMB: number }> {
+  const rssMB = (rssBytes(host.pid) ?? NaN) / 1024 ** 2;
   // "Host" exactly: wrk adds its own Host header unless one of that spelling is given, and two
   // Host headers are a 400 (RFC 9112 §3.2).
   const headers = { Host: `site-${site}.test` };
@@ -50,7 +51,7 @@ async function rate(ctx: BenchContext, host: PaddockHost, site: number): Promise
   await runWrk(ctx.wrk as string, { url, seconds: 2, headers });
   const before = cpuSeconds(host.pid);
   const wrk = await runWrk(ctx.wrk as string, { url, seconds: ctx.seconds, headers });
-  return { wrk, cpuUs: ((cpuSeconds(host.pid) - before) / Math.max(1, wrk.requests)) * 1e6 };
+  return { wrk, cpuUs: ((cpuSeconds(host.pid) - before) / Math.max(1, wrk.requests)) * 1e6, rssMB };
 }
 
 /** Time from spawning the worker by itself to its first answer on a unix socket. */
@@ -116,8 +117,8 @@ export async function runScaleBench(ctx: BenchContext): Promise<SectionResult> {
   }
   const alone: number[] = [];
   for (let i = 0; i < DEMAND_SAMPLES; i++) alone.push(await workerAloneMs(ctx, i));
-  const many: Array<{ wrk: WrkResult; cpuUs: number }> = [];
-  const one: Array<{ wrk: WrkResult; cpuUs: number }> = [];
+  const many: Array<{ wrk: WrkResult; cpuUs: number; rssMB: number }> = [];
+  const one: Array<{ wrk: WrkResult; cpuUs: number; rssMB: number }> = [];
   if (ctx.wrk) {
     for (let i = 0; i < RATE_ROUNDS; i++) {
       for (const [list, count, site] of [[many, POOLS, WARM_SITE], [one, 1, 1]] as const) {
@@ -146,6 +147,7 @@ export async function runScaleBench(ctx: BenchContext): Promise<SectionResult> {
     `first request to an idle pool (sites 11–${10 + DEMAND_SAMPLES}): ${demand.map((d) => d.firstMs.toFixed(1)).join(', ')} ms; the worker's startupMs (event 6002): ${demand.map((d) => d.startupMs ?? '?').join(', ')} ms`,
     `the worker alone, spawn to first answer on a unix socket: ${alone.map((m) => m.toFixed(1)).join(', ')} ms`,
     ...many.map((m, i) => `${POOLS} routes, round ${i + 1}: ${m.wrk.rps.toFixed(0)} req/s, p99 ${fmt(m.wrk.p99Ms, 'ms')}, host CPU ${m.cpuUs.toFixed(2)} µs/request, ${m.wrk.failed} failed`),
+    `for scale: host RSS just after start with 1 pool: ${one.map((m) => m.rssMB.toFixed(1)).join(', ')} MB; with ${POOLS} pools: ${many.map((m) => m.rssMB.toFixed(1)).join(', ')} MB`,
     ...one.map((m, i) => `1 route, round ${i + 1}: ${m.wrk.rps.toFixed(0)} req/s, p99 ${fmt(m.wrk.p99Ms, 'ms')}, host CPU ${m.cpuUs.toFixed(2)} µs/request, ${m.wrk.failed} failed`),
   );
   const rows: Row[] = [
