@@ -23,6 +23,8 @@ function pinnedNode() {
 }
 
 if (major >= REQUIRED_MAJOR) {
+  // Before main.ts itself is stripped and compiled: see main.ts.
+  (await import('node:module')).enableCompileCache?.();
   await import('../src/cli/main.ts');
 } else {
   const node = pinnedNode();

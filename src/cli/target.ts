@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { HOST_DEFAULTS } from '../config/defaults.ts';
 import { CliError, EXIT, type AdminTarget } from './admin-client.ts';
 
@@ -28,7 +28,9 @@ export function configPath(opts: GlobalOptions): string {
  */
 function socketOfBrokenFile(file: string): string | null {
   try {
-    const doc = parseYaml(readFileSync(file, 'utf8')) as { dataDir?: unknown; admin?: { socket?: unknown } } | null;
+    // Loaded here only: `paddock run` should not carry the YAML parser for the host's lifetime.
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    const doc = parse(readFileSync(file, 'utf8')) as { dataDir?: unknown; admin?: { socket?: unknown } } | null;
     const dataDir = resolve(dirname(file), typeof doc?.dataDir === 'string' ? doc.dataDir : HOST_DEFAULTS.dataDir);
     const socket = typeof doc?.admin?.socket === 'string' ? doc.admin.socket : HOST_DEFAULTS.adminSocket;
     return isAbsolute(socket) ? socket : resolve(dataDir, socket);

@@ -5,7 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostConfig, PoolConfig } from '../config/types.ts';
-import { loadConfig, formatConfigError, diffConfig } from '../config/index.ts';
+import { loadConfigIsolated } from '../config/load-isolated.ts';
+import { formatConfigError } from '../config/config-error.ts';
+import { diffConfig } from '../config/diff.ts';
 import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from '../admin/host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
@@ -176,7 +178,7 @@ export class Supervisor implements HostControl {
   reload(): Promise<ReloadResult> {
     // Reloads run one at a time: a second SIGHUP waits for the first.
     const run = async (): Promise<ReloadResult> => {
-      const result = loadConfig(this.config.file);
+      const result = await loadConfigIsolated(this.config.file);
       if (!result.ok) {
         const errors = result.errors.map((e) => formatConfigError(e, this.config.file));
         this.events.write({ id: EventIds.ConfigReloadRefused, level: 'warning', message: `The configuration in ${this.config.file} was refused; the running configuration stays.\n${errors.join('\n')}`, details: { errors } });
