@@ -336,7 +336,7 @@ export class Exchange implements Waiter, UpstreamHandler {
    * taken to be alive.
    */
   #retryOnVerdict(worker: WorkerProcess): void {
-    if (worker.exitFacts !== null || worker.state !== 'ready') {
+    if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
       this.exclude = worker;
       this.dispatch();
       return;

@@ -391,6 +391,9 @@ export class Pool extends EventEmitter {
       details: { pingResponseTimeMs: ms, inFlight: worker.inFlight },
     });
     worker.replaced = true;
+    // The requests it holds will not be answered: a GET goes to another worker now (the front
+    // door retries it), not after the stacks are captured and the process is killed.
+    worker.upstream.destroyAll();
     const stopped = this.#failure('pingMissed');
     // The replacement starts at once, not on the next request, and the hung worker takes no new
     // request while its stacks are captured.
