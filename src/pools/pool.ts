@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
+import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PoolConfig, RecycleEventName } from '../config/types.ts';
 import type { PoolSnapshot, PoolState, PoolStopReason } from '../admin/host-control.ts';
@@ -277,8 +278,15 @@ export class Pool extends EventEmitter {
     if (this.queue.length > 0) this.#demandStart();
   }
 
-  async #allocateAddress(id: string): Promise<WorkerAddress> {
-    if (this.config.listen === 'unix') return { path: join(this.#services.runDir, `${id}.sock`) };
+  async #allocateAddress(id: string, identity: Identity): Promise<WorkerAddress> {
+    if (this.config.listen === 'unix') {
+      if (identity.uid === null && identity.gid === null) return { path: join(this.#services.runDir, `${id}.sock`) };
+      // A worker running as another user makes its socket in a folder of its own pool, owned by it.
+      const dir = join(this.#services.runDir, this.name);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, identity.uid ?? process.getuid?.() ?? 0, identity.gid ?? process.getgid?.() ?? 0);
+      return { path: join(dir, `${id}.sock`) };
+    }
     return new Promise((resolve, reject) => {
       const probe = createServer();
       probe.once('error', reject);
@@ -298,7 +306,7 @@ export class Pool extends EventEmitter {
         this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' has an invalid identity: ${err.message}. The pool was stopped.`, {
           details: { user: this.config.processModel.user, group: this.config.processModel.group },
         });
-        void this.stop('identity');
+        this.#stopBySelf('identity');
         return null;
       }
       throw err;
@@ -308,7 +316,7 @@ export class Pool extends EventEmitter {
     const worker = new WorkerProcess(id, config);
     this.workers.push(worker);
     this.#wire(worker, replacementFor);
-    void this.#allocateAddress(id).then(
+    void this.#allocateAddress(id, identity).then(
       (address) => {
         worker.setAddress(address);
         if (worker.exitFacts !== null) return;
@@ -506,9 +514,15 @@ export class Pool extends EventEmitter {
     this.#event(EventIds.RapidFailStopped, `Application pool '${this.name}' was stopped by rapid-fail protection: ${f.rapidFailProtectionMaxCrashes} failures within ${f.rapidFailProtectionInterval} ms.`, {
       details: { failures: this.#rapidFail.recent(now).map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString() })), loadBalancerCapabilities: f.loadBalancerCapabilities },
     });
-    void this.stop('rapidFail');
-    this.#autoShutdownAction();
+    this.#stopBySelf('rapidFail');
     return true;
+  }
+
+  /** A stop the host decides by itself (IIS: rapid-fail, CPU limit, identity) runs autoShutdownAction. */
+  #stopBySelf(reason: 'rapidFail' | 'cpuLimit' | 'identity'): void {
+    if (this.state !== 'started') return;
+    void this.stop(reason);
+    this.#autoShutdownAction();
   }
 
   #autoShutdownAction(): void {
@@ -653,7 +667,7 @@ export class Pool extends EventEmitter {
           w.expectExit('CPU limit');
           w.kill();
         }
-        void this.stop('cpuLimit');
+        this.#stopBySelf('cpuLimit');
         // IIS starts the pool again when the reset interval ends.
         this.#cpuRestart = setTimeout(() => {
           this.#cpuRestart = null;
