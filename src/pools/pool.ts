@@ -24,6 +24,7 @@ import { runAction } from '../supervisor/run-action.ts';
 import { transitionPool } from './pool-state.ts';
 import { RequestQueue, type Refusal, type RefusalReason, type Waiter } from './request-queue.ts';
 import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
+import { planMissedPing } from './policy/ping-policy.ts';
 import { periodicTrigger, recycleEventId, type RecycleTrigger } from './policy/recycle-policy.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
@@ -403,12 +404,13 @@ export class Pool extends EventEmitter {
     // door retries it), not after the stacks are captured and the process is killed.
     worker.upstream.destroyAll();
     const stopped = this.#failure('pingMissed');
+    const plan = planMissedPing(this.config.failure, this.config.diagnostics, stopped, this.orphans.length);
     // The replacement starts at once, not on the next request, and the hung worker takes no new
     // request while its stacks are captured.
-    if (!stopped) this.#ensureCapacity();
-    await this.#services.diagnostics.captureHang(worker).catch(() => {});
-    if (this.config.failure.orphanWorkerProcess) {
-      this.#orphan(worker);
+    if (plan.replace) this.#ensureCapacity();
+    if (plan.capture) await this.#services.diagnostics.captureHang(worker).catch(() => {});
+    if (plan.dispose === 'orphan') {
+      this.#orphan(worker, plan.orphansToKill);
     } else {
       worker.expectExit('pingMissed');
       worker.kill();
@@ -423,7 +425,7 @@ export class Pool extends EventEmitter {
     }
   }
 
-  #orphan(worker: WorkerProcess): void {
+  #orphan(worker: WorkerProcess, orphansToKill: number): void {
     const at = this.workers.indexOf(worker);
     if (at !== -1) this.workers.splice(at, 1);
     worker.orphan();
@@ -444,7 +446,7 @@ export class Pool extends EventEmitter {
     if (action) void runAction(action.map((a) => a.replaceAll('{pid}', String(pid))), this.config.cwd).then(finish);
     else finish(null);
     const max = this.config.failure.maxOrphanedProcesses;
-    while (this.orphans.length > max) {
+    for (let i = 0; i < orphansToKill && this.orphans.length > 0; i++) {
       const oldest = this.orphans.shift()!;
       this.#event(EventIds.OrphanKilled, `Orphaned worker ${oldest.id} (pid ${oldest.pid}) was killed: the pool keeps at most ${max} orphaned processes.`, { worker: oldest, level: 'warning', details: { maxOrphanedProcesses: max } });
       oldest.kill();
