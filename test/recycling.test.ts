@@ -171,9 +171,9 @@ test('privateMemory: a worker past periodicRestart.privateMemory is recycled onc
     });
     assert.equal(event.details.trigger, 'PrivateMemory');
     assert.equal(event.details.limitBytes, 128 * MB);
-    // The figure is what was measured: at least the 256 MB the worker holds.
     const measured = event.details.privateBytes as number;
-    assert.ok(measured >= 256 * MB, `privateBytes ${measured}`);
+    // The sample may land while the worker is still touching its new pages: above the limit is what counts.
+    assert.ok(measured > 128 * MB, `privateBytes ${measured}`);
   });
 });
 

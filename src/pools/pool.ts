@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PoolConfig, RecycleEventName } from '../config/types.ts';
+import type { PoolConfig } from '../config/types.ts';
 import type { PoolSnapshot, PoolState, PoolStopReason } from '../admin/host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
@@ -21,11 +21,13 @@ import { buildSpawnSpec, type WorkerAddress } from '../supervisor/spawn-spec.ts'
 import { resolveIdentity, IdentityError, type Identity } from '../supervisor/identity.ts';
 import { isLive } from '../supervisor/worker-state.ts';
 import { runAction } from '../supervisor/run-action.ts';
+import { Orphanage } from './orphanage.ts';
 import { transitionPool } from './pool-state.ts';
 import { RequestQueue, type Refusal, type RefusalReason, type Waiter } from './request-queue.ts';
 import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
 import { planMissedPing } from './policy/ping-policy.ts';
-import { periodicTrigger, recycleEventId, type RecycleTrigger } from './policy/recycle-policy.ts';
+import { periodicTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
+import { Recycler } from './recycler.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
 import { CpuLimiter, type CpuExceeded } from './cpu-limiter.ts';
@@ -66,16 +68,13 @@ export class Pool extends EventEmitter {
   state: PoolState = 'stopped';
   stopReason: PoolStopReason = 'admin';
   readonly workers: WorkerProcess[] = [];
-  readonly orphans: WorkerProcess[] = [];
+  readonly #orphanage = new Orphanage((id, message, extra) => void this.#event(id, message, extra));
   readonly queue: RequestQueue;
   requests = 0;
   readonly refused: Record<string, number> = {};
   readonly #services: PoolServices;
   #rapidFail: RapidFailWindow;
-  #recycles: Array<{ worker: WorkerProcess; trigger: RecycleTrigger; details: Record<string, unknown> }> = [];
-  #recycling = false;
-  /** The replacement an overlapping recycle waits for. */
-  #replacement: WorkerProcess | null = null;
+  readonly #recycler: Recycler;
   #startFailures = 0;
   #startDelay: NodeJS.Timeout | null = null;
   #schedule: ScheduleTimer | null = null;
@@ -89,6 +88,16 @@ export class Pool extends EventEmitter {
     this.#services = services;
     this.queue = new RequestQueue(config.queueLength);
     this.#rapidFail = this.#makeWindow(config);
+    const pool = this;
+    this.#recycler = new Recycler({
+      get name() { return pool.name; },
+      get config() { return pool.config; },
+      get state() { return pool.state; },
+      get workers() { return pool.workers; },
+      start: (replacementFor) => this.#startWorker(replacementFor),
+      active: () => this.#active(),
+      event: (id, message, extra) => void this.#event(id, message, extra),
+    });
   }
 
   get name(): string {
@@ -145,7 +154,7 @@ export class Pool extends EventEmitter {
     this.#schedule = null;
     if (this.#startDelay) clearTimeout(this.#startDelay);
     this.#startDelay = null;
-    this.#recycles = [];
+    this.#recycler.clear();
     this.#cpu.stopThrottle();
     this.queue.refuseAll(this.refusal());
     if (reason === 'admin' && options.event !== false) {
@@ -158,8 +167,7 @@ export class Pool extends EventEmitter {
   /** Host shutdown: stop, and kill every orphan (they must not outlive the host). */
   async shutdown(): Promise<void> {
     await this.stop('config', { event: false, why: 'host stopping' });
-    for (const o of this.orphans) o.kill();
-    await Promise.all(this.orphans.map((o) => o.exited));
+    await this.#orphanage.killAll();
   }
 
   /** How a stopped pool answers (loadBalancerCapabilities). */
@@ -357,7 +365,7 @@ export class Pool extends EventEmitter {
       });
       if (replacementFor !== null && isLive(replacementFor.state)) void replacementFor.drain('recycled');
       this.#dispatch();
-      this.#recycleFinished(worker);
+      this.#recycler.settled(worker);
     });
     worker.on('spawnError', (err: Error) => {
       this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} could not be started: ${err.message}`, { worker, level: 'error', details: { error: err.message } });
@@ -404,7 +412,7 @@ export class Pool extends EventEmitter {
     // door retries it), not after the stacks are captured and the process is killed.
     worker.upstream.destroyAll();
     const stopped = this.#failure('pingMissed');
-    const plan = planMissedPing(this.config.failure, this.config.diagnostics, stopped, this.orphans.length);
+    const plan = planMissedPing(this.config.failure, this.config.diagnostics, stopped, this.#orphanage.orphans.length);
     // The replacement starts at once, not on the next request, and the hung worker takes no new
     // request while its stacks are captured.
     if (plan.replace) this.#ensureCapacity();
@@ -428,29 +436,7 @@ export class Pool extends EventEmitter {
   #orphan(worker: WorkerProcess, orphansToKill: number): void {
     const at = this.workers.indexOf(worker);
     if (at !== -1) this.workers.splice(at, 1);
-    worker.orphan();
-    this.orphans.push(worker);
-    worker.once('exit', () => {
-      const i = this.orphans.indexOf(worker);
-      if (i !== -1) this.orphans.splice(i, 1);
-    });
-    const action = this.config.failure.orphanAction;
-    const pid = worker.pid ?? 0;
-    const finish = (result: { code: number | null; output: string; error: string | null } | null): void => {
-      this.#event(EventIds.WorkerOrphaned, `Worker ${worker.id} (pid ${pid}) was orphaned: it was left running for debugging and replaced.`, {
-        worker,
-        level: 'warning',
-        details: { action: action ?? null, actionExitCode: result?.code ?? null, actionOutput: result?.output ?? null, actionError: result?.error ?? null },
-      });
-    };
-    if (action) void runAction(action.map((a) => a.replaceAll('{pid}', String(pid))), this.config.cwd).then(finish);
-    else finish(null);
-    const max = this.config.failure.maxOrphanedProcesses;
-    for (let i = 0; i < orphansToKill && this.orphans.length > 0; i++) {
-      const oldest = this.orphans.shift()!;
-      this.#event(EventIds.OrphanKilled, `Orphaned worker ${oldest.id} (pid ${oldest.pid}) was killed: the pool keeps at most ${max} orphaned processes.`, { worker: oldest, level: 'warning', details: { maxOrphanedProcesses: max } });
-      oldest.kill();
-    }
+    this.#orphanage.adopt(worker, this.config, orphansToKill);
   }
 
   #onExit(worker: WorkerProcess, facts: ExitFacts, replacementFor: WorkerProcess | null): void {
@@ -481,16 +467,9 @@ export class Pool extends EventEmitter {
       });
     }
     if (facts.stateBefore === 'starting' && replacementFor !== null && isLive(replacementFor.state)) {
-      // The replacement never became ready: keep the old worker serving (IIS 5093).
-      replacementFor.recycling = false;
-      replacementFor.replaced = false;
-      this.#event(EventIds.OverlappedRecycleFailed, `The replacement for worker ${replacementFor.id} did not become ready; the old worker keeps serving.`, {
-        worker: replacementFor,
-        details: { replacement: worker.id, exitCode: facts.code, signal: facts.signal },
-      });
-      this.#recycleFinished(worker);
+      this.#recycler.replacementFailed(replacementFor, worker, facts);
     }
-    if (worker === this.#replacement) this.#recycleFinished(worker);
+    this.#recycler.settled(worker);
     if (this.state !== 'started') return;
     // Crash loops back off (100 ms doubling to 5 s) so a worker that dies at start does not spin.
     if (this.#startFailures > 0 && (this.queue.length > 0 || this.config.startMode === 'AlwaysRunning')) {
@@ -541,78 +520,12 @@ export class Pool extends EventEmitter {
 
   /** Recycles every worker of the pool (admin, schedule, config change), one at a time. */
   recycle(trigger: RecycleTrigger, details: Record<string, unknown> = {}): void {
-    if (this.state !== 'started') return;
-    const targets = this.workers.filter((w) => (w.state === 'ready' || w.state === 'starting' || w.state === 'suspended') && !w.recycling);
-    if (targets.length === 0) {
-      this.#logRecycle(null, trigger, details);
-      return;
-    }
-    for (const w of targets) this.recycleWorker(w, trigger, details);
+    if (this.state === 'started') this.#recycler.recycleAll(trigger, details);
   }
 
   /** Queues one worker for recycling; the recycle runs when no other one does. */
   recycleWorker(worker: WorkerProcess, trigger: RecycleTrigger, details: Record<string, unknown>, options: { event?: boolean } = {}): void {
-    if (worker.recycling || !isLive(worker.state) || worker.state === 'draining') return;
-    worker.recycling = true;
-    if (options.event !== false) this.#logRecycle(worker, trigger, details);
-    this.#recycles.push({ worker, trigger, details });
-    this.#nextRecycle();
-  }
-
-  #logRecycle(worker: WorkerProcess | null, trigger: RecycleTrigger, details: Record<string, unknown>): void {
-    const ieName: RecycleEventName = trigger;
-    if (!this.config.recycling.logEventOnRecycle.includes(ieName) && trigger !== 'OnDemand') return;
-    const who = worker ? `worker ${worker.id} (pid ${worker.pid})` : 'the pool';
-    const reason = typeof details.reason === 'string' ? `: ${details.reason}` : '';
-    this.#event(recycleEventId(trigger), `Recycling ${who} of pool '${this.name}' (${trigger}${reason}).`, {
-      worker: worker ?? undefined,
-      level: 'warning',
-      details: { trigger, ...details },
-    });
-  }
-
-  #nextRecycle(): void {
-    if (this.#recycling || this.state !== 'started') return;
-    const next = this.#recycles.shift();
-    if (next === undefined) return;
-    const old = next.worker;
-    if (!isLive(old.state) || old.state === 'draining') {
-      this.#nextRecycle();
-      return;
-    }
-    this.#recycling = true;
-    old.replaced = true;
-    if (old.state === 'starting' || this.config.recycling.disallowOverlappingRotation) {
-      // Not overlapping: drain the old worker first; requests queue meanwhile.
-      void old.drain(`recycled (${next.trigger})`).then(() => {
-        // The next recycle waits for this replacement to be ready, so a garden of N never has
-        // fewer than N-1 ready workers.
-        const active = this.#active();
-        const starting = active.find((w) => w.state === 'starting') ?? null;
-        const fresh = this.state !== 'started' ? null : starting ?? (active.length < this.config.processModel.maxProcesses ? this.#startWorker() : null);
-        this.#replacement = fresh;
-        if (fresh === null) {
-          this.#recycling = false;
-          this.#nextRecycle();
-        }
-      });
-      return;
-    }
-    // Overlapping (default): the replacement is ready before the old worker drains.
-    const fresh = this.#startWorker(old);
-    this.#replacement = fresh;
-    if (fresh === null) {
-      this.#recycling = false;
-      old.recycling = false;
-      old.replaced = false;
-    }
-  }
-
-  #recycleFinished(worker: WorkerProcess): void {
-    if (!this.#recycling || worker !== this.#replacement) return;
-    this.#replacement = null;
-    this.#recycling = false;
-    this.#nextRecycle();
+    this.#recycler.recycle(worker, trigger, details, options);
   }
 
   #armSchedule(): void {
@@ -727,7 +640,7 @@ export class Pool extends EventEmitter {
 
   /** A read-only view for the admin API. */
   inspect(): PoolSnapshot {
-    const live = [...this.workers, ...this.orphans];
+    const live = [...this.workers, ...this.#orphanage.orphans];
     return {
       name: this.name,
       state: this.state,
