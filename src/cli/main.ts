@@ -1,5 +1,9 @@
 /** Entry point of the `paddock` command (bin/paddock.mjs imports it; `node src/cli/main.ts` runs it). */
 import { enableCompileCache } from 'node:module';
+import { reexecWithHostFlags } from './host-flags.ts';
+
+// `paddock run` restarts itself once, same pid, with the host's V8 settings (see host-flags.ts).
+reexecWithHostFlags();
 
 // Node strips the TypeScript of every source file it loads, and the stripper's memory is never
 // given back: caching the stripped and compiled code on disk makes every later start cheaper in
