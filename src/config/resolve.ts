@@ -72,6 +72,10 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
     },
     sites: resolveSites(input),
     pools,
+    webLimits: {
+      connectionTimeout: input.webLimits?.connectionTimeout ?? 120_000,
+      headerWaitTimeout: input.webLimits?.headerWaitTimeout ?? 30_000,
+    },
     logs: {
       maxBytes: input.logs?.maxBytes ?? HOST_DEFAULTS.logsMaxBytes,
       maxFiles: input.logs?.maxFiles ?? HOST_DEFAULTS.logsMaxFiles,

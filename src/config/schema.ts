@@ -267,6 +267,12 @@ const adminSchema = z.strictObject({
   }).optional(),
 });
 
+/** IIS system.applicationHost/webLimits: the front door's connection timers. */
+const webLimitsSchema = z.strictObject({
+  connectionTimeout: duration(1).optional(),
+  headerWaitTimeout: duration(1).optional(),
+});
+
 const logsSchema = z.strictObject({
   // Named in bytes, so a bare number is bytes here (not IIS's kilobytes).
   maxBytes: memory('B').optional(),
@@ -287,6 +293,7 @@ export const fileSchema = z.strictObject({
     .nullable()
     .optional(),
   logs: section(logsSchema).optional(),
+  webLimits: section(webLimitsSchema).optional(),
 });
 
 /** A pool as parsed from the file: resolved units, keys still optional. */

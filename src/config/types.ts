@@ -189,6 +189,12 @@ export interface HostConfig {
   readonly sites: readonly SiteConfig[];
   /** Pools by name, each with applicationPoolDefaults applied. */
   readonly pools: Readonly<Record<string, PoolConfig>>;
+  /**
+   * The front door's connection timers (IIS webLimits): an idle keep-alive connection is closed
+   * after connectionTimeout (default 2m, as IIS); a request head must arrive whole within
+   * headerWaitTimeout of its first bytes, else 408 (default 30s; IIS leaves it to HTTP.sys).
+   */
+  readonly webLimits: { readonly connectionTimeout: number; readonly headerWaitTimeout: number };
   /** Per-pool worker output logs: a file is rotated past this many bytes. Default 10MB. */
   readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
 }

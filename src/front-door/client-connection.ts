@@ -12,8 +12,7 @@ import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door.ts';
 
 const maxPending = 64 * 1024;
-/** A keep-alive connection with nothing in flight is closed after this long. */
-const idleTimeoutMs = 120_000;
+
 
 /** A client connection and its current exchange. */
 export class ClientConnection implements ExchangeOwner {
@@ -35,7 +34,7 @@ export class ClientConnection implements ExchangeOwner {
     const addr = socket.remoteAddress ?? '';
     this.forwardedFor = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
     socket.setNoDelay(true);
-    socket.setTimeout(idleTimeoutMs);
+    socket.setTimeout(ctx.limits.connectionTimeout);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => this.#onDrain());
     socket.on('timeout', () => {
@@ -80,7 +79,11 @@ export class ClientConnection implements ExchangeOwner {
     while (this.#exchange === null && this.#pending !== null && !this.#closed) {
       const buf = this.#pending;
       const r = parseRequestHead(buf);
-      if (r.kind === 'incomplete') return;
+      if (r.kind === 'incomplete') {
+        this.#armHeadTimer();
+        return;
+      }
+      this.#clearHeadTimer();
       if (r.kind === 'error') {
         this.#pending = null;
         this.#ctx.accessLog.refusal(this.forwardedFor, '-', '-', null, r.status, r.reason);
@@ -112,6 +115,32 @@ export class ClientConnection implements ExchangeOwner {
       ex.dispatch();
       return;
     }
+  }
+
+  #headTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A request head must arrive whole within headerWaitTimeout of its first bytes (HTTP.sys
+   * Timer_HeaderWait), so a client that trickles a head byte by byte cannot hold a connection
+   * forever. Armed only when a head arrives in pieces: the usual one-packet head costs no timer.
+   */
+  #armHeadTimer(): void {
+    if (this.#headTimer !== null) return;
+    const headTimeoutMs = this.#ctx.limits.headerWaitTimeout;
+    this.#headTimer = setTimeout(() => {
+      this.#headTimer = null;
+      if (this.#exchange !== null || this.#closed || this.#pending === null) return;
+      this.#pending = null;
+      this.#ctx.accessLog.refusal(this.forwardedFor, '-', '-', null, 408, 'Timer_HeaderWait');
+      this.#sendAndClose(cannedResponse(408, `The request head did not arrive within ${headTimeoutMs} ms.`));
+    }, headTimeoutMs);
+    this.#headTimer.unref();
+  }
+
+  #clearHeadTimer(): void {
+    if (this.#headTimer === null) return;
+    clearTimeout(this.#headTimer);
+    this.#headTimer = null;
   }
 
   #badBody(ex: Exchange): void {
@@ -214,6 +243,7 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   #onClose(): void {
+    this.#clearHeadTimer();
     if (this.#closed && this.#exchange === null && this.#tunnel === null) {
       this.#ctx.connections.delete(this);
       return;

@@ -14,6 +14,8 @@ import { Router } from './router.ts';
 /** What client connections read: routes, pools, the access log. Swapped whole on reload. */
 export interface FrontDoorContext {
   router: Router;
+  /** Timers of client connections, in ms (webLimits). */
+  limits: { connectionTimeout: number; headerWaitTimeout: number };
   readonly pools: ReadonlyMap<string, Pool>;
   readonly accessLog: AccessLog;
   readonly connections: Set<ClientConnection>;
@@ -24,13 +26,14 @@ export class FrontDoor {
   readonly context: FrontDoorContext;
   readonly #servers: Server[] = [];
 
-  constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog) {
-    this.context = { router: new Router(sites), pools, accessLog, connections: new Set() };
+  constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
+    this.context = { router: new Router(sites), limits, pools, accessLog, connections: new Set() };
   }
 
-  /** Replaces the routes (config reload); connections keep going. */
-  setSites(sites: readonly SiteConfig[]): void {
+  /** Replaces the routes and timers (config reload); connections keep going. */
+  reconfigure(sites: readonly SiteConfig[], limits: FrontDoorContext['limits']): void {
     this.context.router = new Router(sites);
+    this.context.limits = limits;
   }
 
   /** Listens on every binding; rejects with the binding that failed. */

@@ -47,7 +47,7 @@ export class Supervisor implements HostControl {
       this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: join(config.dataDir, 'logs', 'access.log'), error: err.message } });
     });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
-    this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog);
+    this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog, { ...config.webLimits });
   }
 
   get dataDir(): string {
@@ -211,7 +211,7 @@ export class Supervisor implements HostControl {
       if (!disallow) pool.recycle('ConfigChange', { reason: 'the configuration changed' });
     }
     // Routes change after new pools exist and before removed ones go.
-    this.frontDoor.setSites(next.sites);
+    this.frontDoor.reconfigure(next.sites, { ...next.webLimits });
     const removals = diff.removed.map(async (name) => {
       const pool = this.poolMap.get(name)!;
       this.poolMap.delete(name);
