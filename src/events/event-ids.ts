@@ -55,6 +55,8 @@ export const EventIds = Object.freeze({
   PoolRemovedByConfig: 7007,
   PoolAddedByConfig: 7008,
   AutoShutdownActionRan: 7009,
+  /** A background loop of the host met an unexpected error; it logged it and went on. */
+  InternalError: 7010,
 } as const);
 
 export type EventName = keyof typeof EventIds;
@@ -97,9 +99,10 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7007: 'Pool removed by a configuration reload; its workers drain.',
   7008: 'Pool added by a configuration reload.',
   7009: 'autoShutdownAction ran after the host stopped the pool.',
+  7010: 'Internal error in a background loop of the host (stack in details); the loop went on.',
 };
 
-const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090]);
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010]);
 const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */

@@ -92,7 +92,7 @@ export class Supervisor implements HostControl {
         pool.tick(now);
       } catch (err) {
         // A background loop never throws: say what failed and go on.
-        this.events.write({ id: EventIds.HostStopping, level: 'error', pool: pool.name, message: `Internal error in the periodic check of pool '${pool.name}': ${(err as Error).message}`, details: { stack: (err as Error).stack ?? null } });
+        this.events.write({ id: EventIds.InternalError, pool: pool.name, message: `Internal error in the periodic check of pool '${pool.name}': ${(err as Error).message}`, details: { stack: (err as Error).stack ?? null } });
       }
     }
   }
