@@ -35,7 +35,13 @@ export class ClientConnection implements ExchangeOwner {
     this.forwardedFor = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
     socket.setNoDelay(true);
     socket.setTimeout(ctx.limits.connectionTimeout);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#onData(chunk);
+      } catch (err) {
+        this.#internalError(err as Error);
+      }
+    });
     socket.on('drain', () => this.#onDrain());
     socket.on('timeout', () => {
       if (this.#exchange === null && this.#tunnel === null) socket.destroy();
@@ -141,6 +147,13 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#headTimer === null) return;
     clearTimeout(this.#headTimer);
     this.#headTimer = null;
+  }
+
+  /** A bug met on this connection costs this connection only, never the front door. */
+  #internalError(err: Error): void {
+    this.#ctx.accessLog.refusal(this.forwardedFor, this.#exchange?.head.method ?? '-', this.#exchange?.head.path ?? '-', this.#exchange?.pool.name ?? null, 0, 'Internal');
+    this.#ctx.onInternalError?.(err);
+    this.abort();
   }
 
   #badBody(ex: Exchange): void {

@@ -19,6 +19,8 @@ export interface FrontDoorContext {
   readonly pools: ReadonlyMap<string, Pool>;
   readonly accessLog: AccessLog;
   readonly connections: Set<ClientConnection>;
+  /** Told about a bug met on a connection (the connection is closed; the front door goes on). */
+  onInternalError?: (err: Error) => void;
 }
 
 /** The listening sockets and the connections they hold. */

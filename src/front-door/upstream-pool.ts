@@ -37,8 +37,16 @@ export class UpstreamConnection {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      if (this.handler) this.handler.onUpstreamData(this, chunk);
-      else socket.destroy(); // bytes nobody asked for: the connection's framing is lost
+      if (this.handler === null) {
+        socket.destroy(); // bytes nobody asked for: the connection's framing is lost
+        return;
+      }
+      try {
+        this.handler.onUpstreamData(this, chunk);
+      } catch (err) {
+        // A bug met on this exchange costs this exchange only: its close handling answers the client.
+        socket.destroy(err as Error);
+      }
     });
     socket.on('drain', () => this.handler?.onUpstreamDrain(this));
     socket.on('error', (err) => this.#closed(err));

@@ -356,8 +356,29 @@ export class Pool extends EventEmitter {
     return worker;
   }
 
+  /**
+   * Listens to a worker's event. A listener that throws, or an async one that rejects, would
+   * otherwise take the whole host down with every pool: it is logged (7010) and the host goes on.
+   */
+  #on<A extends unknown[]>(worker: WorkerProcess, event: string, fn: (...args: A) => unknown): void {
+    const report = (err: unknown): void => {
+      this.#event(EventIds.InternalError, `Internal error handling '${event}' of worker ${worker.id}: ${(err as Error)?.message ?? err}`, {
+        worker,
+        details: { event, stack: (err as Error)?.stack ?? null },
+      });
+    };
+    worker.on(event, (...args: unknown[]) => {
+      try {
+        const r = fn(...(args as A));
+        if (r instanceof Promise) r.catch(report);
+      } catch (err) {
+        report(err);
+      }
+    });
+  }
+
   #wire(worker: WorkerProcess, replacementFor: WorkerProcess | null): void {
-    worker.on('ready', () => {
+    this.#on(worker, 'ready', () => {
       this.#startFailures = 0;
       this.#event(EventIds.WorkerReady, `Worker ${worker.id} is ready (pid ${worker.pid}).`, {
         worker,
@@ -367,10 +388,10 @@ export class Pool extends EventEmitter {
       this.#dispatch();
       this.#recycler.settled(worker);
     });
-    worker.on('spawnError', (err: Error) => {
+    this.#on(worker, 'spawnError', (err: Error) => {
       this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} could not be started: ${err.message}`, { worker, level: 'error', details: { error: err.message } });
     });
-    worker.on('startupTimeout', () => {
+    this.#on(worker, 'startupTimeout', () => {
       const limit = this.config.processModel.startupTimeLimit;
       this.#event(EventIds.StartupTimeLimit, `Worker ${worker.id} (pid ${worker.pid}) did not become ready within the startup time limit of ${limit} ms and was killed.`, {
         worker,
@@ -380,25 +401,25 @@ export class Pool extends EventEmitter {
       worker.kill();
       this.#failure('startupTimeLimit');
     });
-    worker.on('shutdownTimeout', (limit: number) => {
+    this.#on(worker, 'shutdownTimeout', (limit: number) => {
       this.#event(EventIds.ShutdownTimeLimit, `Worker ${worker.id} (pid ${worker.pid}) did not stop within the shutdown time limit of ${limit} ms and was killed.`, {
         worker,
         details: { shutdownTimeLimitMs: limit },
       });
       this.#failure('shutdownTimeLimit');
     });
-    worker.on('pingMissed', (ms: number) => void this.#onPingMissed(worker, ms));
-    worker.on('unhealthy', (reason: string, message: Record<string, unknown>) => {
+    this.#on(worker, 'pingMissed', (ms: number) => this.#onPingMissed(worker, ms));
+    this.#on(worker, 'unhealthy', (reason: string, message: Record<string, unknown>) => {
       const { type: _t, ...figures } = message;
       this.recycleWorker(worker, 'IsapiUnhealthy', { reason, ...figures });
     });
-    worker.on('channelBroken', () => {
+    this.#on(worker, 'channelBroken', () => {
       this.#event(EventIds.ChannelBroken, `Worker ${worker.id} (pid ${worker.pid}) closed its control channel while still running: a fatal communication error. It will be recycled.`, { worker });
       this.#failure('channelBroken');
       worker.health = 'unhealthy';
       this.recycleWorker(worker, 'IsapiUnhealthy', { reason: 'control channel closed' }, { event: false });
     });
-    worker.on('exit', (facts: ExitFacts) => this.#onExit(worker, facts, replacementFor));
+    this.#on(worker, 'exit', (facts: ExitFacts) => this.#onExit(worker, facts, replacementFor));
   }
 
   async #onPingMissed(worker: WorkerProcess, ms: number): Promise<void> {

@@ -48,6 +48,9 @@ export class Supervisor implements HostControl {
     });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
     this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog, { ...config.webLimits });
+    this.frontDoor.context.onInternalError = (err) => {
+      this.events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
+    };
   }
 
   get dataDir(): string {
