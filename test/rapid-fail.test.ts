@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync, rmSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
-import { startTestHost, fixtures, get, helloPool, waitFor, type TestHost } from './helpers/test-host.ts';
+import { startTestHost, fixtures, get, helloPool, type TestHost } from './helpers/test-host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 
 let h: TestHost;
