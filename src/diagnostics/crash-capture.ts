@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import type { ExitFacts } from '../supervisor/worker-process.ts';
 import type { CoreOutcome, CrashReport, Frame, StackSource, ThreadStack } from './report-types.ts';
-import type { WorkerFacts } from './worker-facts.ts';
+import { reportWorkerFields, type WorkerFacts } from './worker-facts.ts';
 import { takeNodeReport, type NodeReportFacts } from './node-report.ts';
 import { corePatternNote, findCore, readCorePattern } from './core-dumps.ts';
 import { gdbCore, gdbPath, type GdbStacks } from './gdb.ts';
@@ -100,16 +100,10 @@ export async function captureCrash(input: CrashCaptureInput): Promise<CrashRepor
     signature: sig.signature,
     top: sig.top,
     time: new Date().toISOString(),
-    pool: facts.pool.name,
-    worker: facts.id,
+    ...reportWorkerFields(facts),
     pid: facts.pid,
-    runtime: facts.pool.runtime,
-    command: facts.pool.command,
     exit: { code: exit.code, signal },
     uptimeMs: exit.uptimeMs,
-    requestsServed: facts.requests,
-    requestsInFlight: facts.requestsInFlight,
-    requestsAbandoned: facts.requestsAbandoned,
     error: choice.error,
     stackSource: choice.source,
     stack: choice.stack,

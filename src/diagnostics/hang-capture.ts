@@ -6,7 +6,7 @@
  * stacks of every thread. Other runtimes: gdb directly. Every step is bounded; the pool waits.
  */
 import type { CrashReport, Frame, StackSource, ThreadStack } from './report-types.ts';
-import type { WorkerFacts } from './worker-facts.ts';
+import { reportWorkerFields, type WorkerFacts } from './worker-facts.ts';
 import { captureJsStack, type InspectorLimits } from './inspector-capture.ts';
 import { gdbAttach, gdbPath, type GdbStacks } from './gdb.ts';
 import { signatureOf } from './signature.ts';
@@ -86,16 +86,10 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
     signature: sig.signature,
     top: sig.top,
     time: new Date().toISOString(),
-    pool: facts.pool.name,
-    worker: facts.id,
+    ...reportWorkerFields(facts),
     pid,
-    runtime: facts.pool.runtime,
-    command: facts.pool.command,
     exit: null,
     uptimeMs: Date.now() - facts.createdAt,
-    requestsServed: facts.requests,
-    requestsInFlight: facts.requestsInFlight,
-    requestsAbandoned: facts.requestsAbandoned,
     error: { type: HANG_ERROR_TYPE, message: `no answer to a ping within ${pm.pingResponseTime} ms` },
     stackSource: source,
     stack,

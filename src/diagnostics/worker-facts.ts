@@ -36,3 +36,24 @@ export function workerFacts(worker: WorkerProcess): WorkerFacts {
     requestsAbandoned: worker.requestsAbandoned.map(clean),
   };
 }
+
+/** The part of a crash or hang report that says which worker it was and what it was doing. */
+export function reportWorkerFields(facts: WorkerFacts): {
+  pool: string;
+  worker: string;
+  runtime: PoolConfig['runtime'];
+  command: readonly string[];
+  requestsServed: number;
+  requestsInFlight: readonly string[];
+  requestsAbandoned: readonly string[];
+} {
+  return {
+    pool: facts.pool.name,
+    worker: facts.id,
+    runtime: facts.pool.runtime,
+    command: facts.pool.command,
+    requestsServed: facts.requests,
+    requestsInFlight: facts.requestsInFlight,
+    requestsAbandoned: facts.requestsAbandoned,
+  };
+}
