@@ -3,6 +3,8 @@
  * the periodic tick, and answers the admin API through HostControl.
  */
 import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostConfig, PoolConfig } from '../config/types.ts';
 import { loadConfigIsolated } from '../config/load-isolated.ts';
@@ -20,6 +22,19 @@ import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
 const tickMs = 250;
+
+/**
+ * Where workers' unix sockets go: `<dataDir>/run`, unless that makes socket paths longer than a
+ * unix socket address holds (108 bytes on Linux); then a short folder under the system's temp
+ * folder, named after the dataDir so two hosts never share one.
+ */
+export function runDirFor(dataDir: string): string {
+  const local = join(dataDir, 'run');
+  // The longest socket name: "<pool>-<n>.sock" with a pool name of up to 40 characters.
+  if (Buffer.byteLength(local) + 52 <= 107) return local;
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+  return join(tmpdir(), `paddock-${hash}`);
+}
 
 /** Every pool of the host and the front door in front of them. */
 export class Supervisor implements HostControl {
@@ -41,7 +56,7 @@ export class Supervisor implements HostControl {
     this.#diagnostics = diagnostics;
     // Crash reports carry the last lines a worker wrote; the output logs hold them.
     diagnostics.useOutputs((pool) => this.#outputs.get(pool));
-    this.#runDir = join(config.dataDir, 'run');
+    this.#runDir = runDirFor(config.dataDir);
     mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
     this.accessLog = new AccessLog(join(config.dataDir, 'logs', 'access.log'), (err) => {
       this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: join(config.dataDir, 'logs', 'access.log'), error: err.message } });
