@@ -85,6 +85,7 @@ export async function runHost(configFile: string): Promise<void> {
   const urls = host.bound.map((b) => `${b.tls ? 'https' : 'http'}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
   process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
   process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/` : ''}\n`);
+  for (const line of tryLines(result.config, urls[0])) process.stderr.write(`paddock:   ${line}\n`);
   process.on('SIGHUP', () => {
     void host.supervisor.reload().then((r) => {
       if (!r.ok) process.stderr.write(`paddock: reload refused:\n${r.errors.join('\n')}\n`);
@@ -99,4 +100,21 @@ export async function runHost(configFile: string): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/** A few curl lines to try, one per app of the configured sites (at most 8). */
+function tryLines(config: HostConfig, base: string | undefined): string[] {
+  if (base === undefined) return [];
+  const url = new URL(base);
+  const lines: string[] = [];
+  for (const site of config.sites) {
+    // The site answers the binding's own address when it lists it or "*"; else name one of its hosts.
+    const direct = site.hosts.includes('*') || site.hosts.includes(url.hostname);
+    const host = direct ? null : site.hosts.find((h) => !h.includes('*'));
+    for (const app of site.apps) {
+      const header = host ? `-H 'Host: ${host}' ` : '';
+      lines.push(`curl ${header}${url.origin}${app.path === '/' ? '/' : app.path + '/'}   # site ${site.name}, pool ${app.pool}`);
+    }
+  }
+  return lines.slice(0, 8);
 }
