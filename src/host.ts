@@ -84,7 +84,7 @@ export async function runHost(configFile: string): Promise<void> {
   }
   const urls = host.bound.map((b) => `${b.tls ? 'https' : 'http'}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
   process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
-  process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/` : ''}\n`);
+  process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/?token=<admin.token> (once; a cookie keeps it)` : ''}\n`);
   for (const line of tryLines(result.config, urls[0])) process.stderr.write(`paddock:   ${line}\n`);
   process.on('SIGHUP', () => {
     void host.supervisor.reload().then((r) => {
