@@ -63,8 +63,18 @@ export async function startTestHost(config: Record<string, unknown>): Promise<Te
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      // Every scenario ends by checking the pools' invariants (Pool.verifyInvariants).
+      let broken: Error | null = null;
+      for (const pool of host.supervisor.poolMap.values()) {
+        try {
+          pool.verifyInvariants();
+        } catch (err) {
+          broken ??= err as Error;
+        }
+      }
       await host.stop();
       rmSync(dir, { recursive: true, force: true });
+      if (broken) throw broken;
     },
   };
 }
