@@ -53,3 +53,14 @@ test('without the token the dashboard API refuses', async () => {
   const r = await get(`http://127.0.0.1:${port}/api/pools`);
   assert.equal(r.status, 401);
 });
+
+test('a crash shows in the dashboard with its kind and top frame', { skip: !existsSync(executablePath) && 'chromium is not installed (.ci/run installs it)' }, async () => {
+  await get(`${h.url}/other/throw`).catch(() => null);
+  await h.waitForEvent(6010, 'other');
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${h.host.admin.tcpPort}/?token=dash-token`);
+  const row = page.locator('#crashes tbody tr', { hasText: 'explodeOnPurpose' });
+  await row.waitFor({ timeout: 10_000 });
+  assert.equal(await row.locator('.pill').innerText(), 'crash');
+  assert.match(await row.innerText(), /other/);
+});
