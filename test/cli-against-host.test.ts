@@ -87,3 +87,45 @@ test('an unknown pool is exit 1 with a message; no host is exit 3', async () => 
   });
   assert.equal(none, 3);
 });
+
+test('logs --follow and events --follow stream what happens next', async () => {
+  const sock = join(h.dir, 'admin.sock');
+  const { spawn } = await import('node:child_process');
+  const follow = (args: string[]): { out: () => string; stop: () => void } => {
+    const child = spawn(process.execPath, [join(repoRoot, 'src/cli/main.ts'), ...args, '--admin', sock], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    return { out: () => out, stop: () => child.kill() };
+  };
+  const logs = follow(['logs', 'web', '--lines', '0', '--follow']);
+  const events = follow(['events', '--pool', 'web', '--follow', '--json']);
+  try {
+    await new Promise((r) => setTimeout(r, 700)); // both followers are attached
+    await get(`${h.url}/throw`).catch(() => null);
+    await waitFor(() => /exploded on purpose/.test(logs.out()), 10_000, 'the new stderr line in logs --follow');
+    await waitFor(() => events.out().split('\n').some((l) => l.includes('"id":5009')), 10_000, 'the crash event in events --follow');
+  } finally {
+    logs.stop();
+    events.stop();
+  }
+});
+
+test('status and /metrics describe the running host', async () => {
+  assert.equal((await get(`${h.url}/`)).status, 200, 'a worker is running');
+  const status = await paddock('status', '--json');
+  assert.equal(status.code, 0, status.stderr);
+  const s = JSON.parse(status.stdout) as { health: { status: string }; pools: Array<{ name: string }> };
+  assert.equal(s.health.status, 'ok');
+  assert.deepEqual(s.pools.map((p) => p.name), ['web']);
+  const { request } = await import('node:http');
+  const text = await new Promise<string>((resolve, reject) => {
+    request({ socketPath: join(h.dir, 'admin.sock'), path: '/metrics' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+  assert.match(text, /paddock_pool_requests_total\{pool="web"\} \d+/);
+  assert.match(text, /paddock_workers\{pool="web",state="ready",health="healthy"\} 1/);
+  assert.match(text, /paddock_host_resident_bytes \d+/);
+});
