@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { startTestHost, get, helloPool, repoRoot, type TestHost } from './helpers/test-host.ts';
 
 let h: TestHost;
@@ -59,4 +60,18 @@ test('a malformed request gets 400 and names what was wrong', async () => {
     s.on('close', () => resolve(text));
   });
   assert.match(reply, /^HTTP\/1\.1 400 /);
+});
+
+test('a pool with listen: tcp gets a loopback port in PORT and is served the same way', async () => {
+  const t = await startTestHost({ sites: [{ name: 's', hosts: ['*'], apps: [{ path: '/', pool: 'tcp' }] }], pools: { tcp: helloPool({ listen: 'tcp' }) } });
+  try {
+    const r = await get(`${t.url}/env`);
+    assert.equal(r.status, 200);
+    const [w] = t.host.supervisor.workers('tcp');
+    const port = Number(/PORT=(\d+)/.exec(readFileSync(`/proc/${w.pid}/environ`, 'latin1').replaceAll('\0', '\n'))?.[1]);
+    assert.ok(port > 0 && port < 65536, `PORT is a port number: ${port}`);
+    assert.match((await get(`${t.url}/`)).body, /hello from tcp-\d+/);
+  } finally {
+    await t.stop();
+  }
 });
