@@ -1,18 +1,34 @@
 /**
  * Enforces a pool's CPU limit over each reset interval (IIS `cpu`): measures its workers' CPU
- * time from /proc, and when the budget is spent reports it (event 5090) so the pool acts:
- * NoAction logs, KillW3wp stops the pool until the interval ends, Throttle and ThrottleUnderLoad
- * run the workers on a duty cycle (SIGSTOP/SIGCONT every 100 ms) until it ends. The duty cycle
- * works on every kernel and cgroup layout; a stopped slice is short enough for pings to pass.
+ * time from /proc and, when the budget is spent, writes event 5090 and acts: NoAction logs,
+ * KillW3wp kills the workers and stops the pool until the interval ends (then starts it again, as
+ * IIS does), Throttle and ThrottleUnderLoad run the workers on a duty cycle (SIGSTOP/SIGCONT
+ * every 100 ms) until it ends. The duty cycle works on every kernel and cgroup layout; a stopped
+ * slice is short enough for pings to pass.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import type { CpuConfig } from '../config/types.ts';
+import type { CpuConfig, PoolConfig } from '../config/types.ts';
+import type { PoolState, PoolStopReason } from '../admin/host-control.ts';
+import { EventIds } from '../events/event-ids.ts';
 import type { WorkerProcess } from '../supervisor/worker-process.ts';
 import { readCpuSeconds } from '../supervisor/proc-stats.ts';
 import { cpuBudgetSeconds, overBudget, throttleDuty } from './policy/cpu-policy.ts';
 
 const slotMs = 100;
 const cores = availableParallelism();
+
+/** What the limiter needs from its pool. */
+export interface CpuHost {
+  readonly name: string;
+  readonly config: PoolConfig;
+  readonly state: PoolState;
+  readonly stopReason: PoolStopReason;
+  readonly workers: readonly WorkerProcess[];
+  event(id: number, message: string, extra: { details?: Record<string, unknown> }): void;
+  /** Stops the pool because of its CPU limit (stop reason cpuLimit, autoShutdownAction). */
+  stopBySelf(): void;
+  start(): void;
+}
 
 export interface CpuExceeded {
   readonly usedSeconds: number;
@@ -22,19 +38,26 @@ export interface CpuExceeded {
 
 /** The CPU accounting of one pool. */
 export class CpuLimiter {
+  readonly #host: CpuHost;
   #windowStart = 0;
   readonly #baseline = new Map<WorkerProcess, number>();
   #exceeded = false;
   #throttle: NodeJS.Timeout | null = null;
   #throttled: WorkerProcess[] = [];
+  #restart: NodeJS.Timeout | null = null;
 
-  /** Whether the current window's budget has been spent. */
-  get exceeded(): boolean {
-    return this.#exceeded;
+  constructor(host: CpuHost) {
+    this.#host = host;
+  }
+
+  /** Samples the workers (called by the pool's tick) and acts once per window when the budget is spent. */
+  tick(now: number): void {
+    const over = this.measure(now, this.#host.workers, this.#host.config.cpu);
+    if (over !== null) this.#act(over, now);
   }
 
   /** Samples the workers; returns the figures once per window when the budget is spent. */
-  tick(now: number, workers: readonly WorkerProcess[], cpu: CpuConfig): CpuExceeded | null {
+  measure(now: number, workers: readonly WorkerProcess[], cpu: CpuConfig): CpuExceeded | null {
     if (cpu.limit <= 0) return null;
     if (now - this.#windowStart >= cpu.resetInterval) this.#newWindow(now, workers);
     let used = 0;
@@ -50,9 +73,38 @@ export class CpuLimiter {
     return { usedSeconds: used, budgetSeconds: cpuBudgetSeconds(cpu.limit, cpu.resetInterval, cores), intervalMs: cpu.resetInterval };
   }
 
-  /** Milliseconds left in the current window. */
-  remaining(now: number, cpu: CpuConfig): number {
-    return Math.max(0, this.#windowStart + cpu.resetInterval - now);
+  #act(over: CpuExceeded, now: number): void {
+    const host = this.#host;
+    const cpu = host.config.cpu;
+    const left = Math.max(0, this.#windowStart + cpu.resetInterval - now);
+    const figures = `used ${over.usedSeconds.toFixed(2)} CPU seconds of ${over.budgetSeconds.toFixed(2)} allowed in ${over.intervalMs} ms (limit ${cpu.limit / 1000}%)`;
+    const details = { usedSeconds: over.usedSeconds, budgetSeconds: over.budgetSeconds, limit: cpu.limit, resetIntervalMs: cpu.resetInterval, action: cpu.action };
+    const exceeded = `Pool '${host.name}' exceeded its CPU limit: ${figures}.`;
+    switch (cpu.action) {
+      case 'NoAction':
+        host.event(EventIds.CpuLimit, `${exceeded} Action: none (NoAction).`, { details });
+        return;
+      case 'KillW3wp':
+        host.event(EventIds.CpuLimit, `${exceeded} Action: its workers were killed and the pool is stopped for ${left} ms (KillW3wp).`, { details: { ...details, stoppedForMs: left } });
+        for (const w of host.workers) {
+          w.expectExit('CPU limit');
+          w.kill();
+        }
+        host.stopBySelf();
+        // IIS starts the pool again when the reset interval ends.
+        this.#restart = setTimeout(() => {
+          this.#restart = null;
+          if (host.state === 'stopped' && host.stopReason === 'cpuLimit') host.start();
+        }, Math.max(left, 1));
+        this.#restart.unref();
+        return;
+      case 'Throttle':
+      case 'ThrottleUnderLoad': {
+        const duty = this.#startThrottle(host.workers.filter((w) => w.state === 'ready'), cpu, cpu.action === 'ThrottleUnderLoad');
+        host.event(EventIds.CpuLimit, `${exceeded} Action: its workers run ${Math.round(duty * 100)}% of the time for ${left} ms (${cpu.action}).`, { details: { ...details, duty, throttledForMs: left } });
+        return;
+      }
+    }
   }
 
   #newWindow(now: number, workers: readonly WorkerProcess[]): void {
@@ -67,8 +119,8 @@ export class CpuLimiter {
     this.stopThrottle();
   }
 
-  /** Runs the workers on a duty cycle until the window ends (Throttle, ThrottleUnderLoad). */
-  throttle(workers: readonly WorkerProcess[], cpu: CpuConfig, underLoadOnly: boolean): number {
+  /** Runs the workers on a duty cycle until the window ends; returns the duty. */
+  #startThrottle(workers: readonly WorkerProcess[], cpu: CpuConfig, underLoadOnly: boolean): number {
     this.stopThrottle();
     const duty = throttleDuty(cpu.limit, cores, workers.length);
     this.#throttled = workers.filter((w) => w.pid !== null);
@@ -86,11 +138,17 @@ export class CpuLimiter {
     return duty;
   }
 
-  /** Ends throttling and lets every throttled worker run. */
+  /** Ends throttling and lets every throttled worker run (window over, pool stopping). */
   stopThrottle(): void {
     if (this.#throttle) clearTimeout(this.#throttle);
     this.#throttle = null;
     for (const w of this.#throttled) w.signal('SIGCONT');
     this.#throttled = [];
+  }
+
+  /** Forgets a pending KillW3wp restart (the pool was started by other means). */
+  cancelRestart(): void {
+    if (this.#restart) clearTimeout(this.#restart);
+    this.#restart = null;
   }
 }

@@ -30,7 +30,7 @@ import { periodicTrigger, type RecycleTrigger } from './policy/recycle-policy.ts
 import { Recycler } from './recycler.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
-import { CpuLimiter, type CpuExceeded } from './cpu-limiter.ts';
+import { CpuLimiter } from './cpu-limiter.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -79,8 +79,7 @@ export class Pool extends EventEmitter {
   #startDelay: NodeJS.Timeout | null = null;
   #schedule: ScheduleTimer | null = null;
   #lastPrivateSample = 0;
-  readonly #cpu = new CpuLimiter();
-  #cpuRestart: NodeJS.Timeout | null = null;
+  readonly #cpu: CpuLimiter;
 
   constructor(config: PoolConfig, services: PoolServices) {
     super();
@@ -89,6 +88,16 @@ export class Pool extends EventEmitter {
     this.queue = new RequestQueue(config.queueLength);
     this.#rapidFail = this.#makeWindow(config);
     const pool = this;
+    this.#cpu = new CpuLimiter({
+      get name() { return pool.name; },
+      get config() { return pool.config; },
+      get state() { return pool.state; },
+      get stopReason() { return pool.stopReason; },
+      get workers() { return pool.workers; },
+      event: (id, message, extra) => void this.#event(id, message, extra),
+      stopBySelf: () => this.#stopBySelf('cpuLimit'),
+      start: () => this.start(false),
+    });
     this.#recycler = new Recycler({
       get name() { return pool.name; },
       get config() { return pool.config; },
@@ -133,8 +142,7 @@ export class Pool extends EventEmitter {
     if (this.state === 'stopping') return;
     this.state = transitionPool(this.state, 'started');
     this.stopReason = null;
-    if (this.#cpuRestart) clearTimeout(this.#cpuRestart);
-    this.#cpuRestart = null;
+    this.#cpu.cancelRestart();
     this.#rapidFail.clear();
     this.#startFailures = 0;
     if (byAdmin) this.#event(EventIds.PoolStartedByAdmin, `Application pool '${this.name}' was started by an administrator.`);
@@ -584,41 +592,7 @@ export class Pool extends EventEmitter {
       if (due) this.recycleWorker(w, due.trigger, due.details);
     }
     if (this.config.startMode === 'AlwaysRunning') this.#ensureWorkers();
-    const over = this.#cpu.tick(now, this.workers, this.config.cpu);
-    if (over) this.#onCpuLimit(over, now);
-  }
-
-  #onCpuLimit(over: CpuExceeded, now: number): void {
-    const cpu = this.config.cpu;
-    const left = this.#cpu.remaining(now, cpu);
-    const figures = `used ${over.usedSeconds.toFixed(2)} CPU seconds of ${over.budgetSeconds.toFixed(2)} allowed in ${over.intervalMs} ms (limit ${cpu.limit / 1000}%)`;
-    const details = { usedSeconds: over.usedSeconds, budgetSeconds: over.budgetSeconds, limit: cpu.limit, resetIntervalMs: cpu.resetInterval, action: cpu.action };
-    switch (cpu.action) {
-      case 'NoAction':
-        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: none (NoAction).`, { details });
-        return;
-      case 'KillW3wp': {
-        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: its workers were killed and the pool is stopped for ${left} ms (KillW3wp).`, { details: { ...details, stoppedForMs: left } });
-        for (const w of this.workers) {
-          w.expectExit('CPU limit');
-          w.kill();
-        }
-        this.#stopBySelf('cpuLimit');
-        // IIS starts the pool again when the reset interval ends.
-        this.#cpuRestart = setTimeout(() => {
-          this.#cpuRestart = null;
-          if (this.state === 'stopped' && this.stopReason === 'cpuLimit') this.start(false);
-        }, Math.max(left, 1));
-        this.#cpuRestart.unref();
-        return;
-      }
-      case 'Throttle':
-      case 'ThrottleUnderLoad': {
-        const duty = this.#cpu.throttle(this.workers.filter((w) => w.state === 'ready'), cpu, cpu.action === 'ThrottleUnderLoad');
-        this.#event(EventIds.CpuLimit, `Pool '${this.name}' exceeded its CPU limit: ${figures}. Action: its workers run ${Math.round(duty * 100)}% of the time for ${left} ms (${cpu.action}).`, { details: { ...details, duty, throttledForMs: left } });
-        return;
-      }
-    }
+    this.#cpu.tick(now);
   }
 
   #idle(w: WorkerProcess, now: number): void {
