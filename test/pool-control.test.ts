@@ -1,5 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { startTestHost, get, helloPool, load, waitFor, type TestHost } from './helpers/test-host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 
@@ -37,6 +38,12 @@ test('a stopped pool answers 503 with Retry-After; started again it serves', asy
   assert.ok(r.headers['retry-after'], 'Retry-After is set');
   assert.match(r.body, /Disabled/);
   assert.equal(h.host.supervisor.workers('web').length, 0, 'its workers drained and exited');
+  // The answer to HEAD has no body, so the keep-alive connection stays in step (RFC 9110 §9.3.2).
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const heads = [await get(`${h.url}/`, { method: 'HEAD', agent }), await get(`${h.url}/`, { method: 'HEAD', agent }), await get(`${h.url}/`, { agent })];
+  assert.deepEqual(heads.map((x) => x.status), [503, 503, 503]);
+  assert.equal(heads[0].body, '');
+  agent.destroy();
   await h.host.supervisor.startPool('web');
   await h.waitForEvent(EventIds.PoolStartedByAdmin, 'web');
   assert.equal((await get(`${h.url}/`)).status, 200);

@@ -104,8 +104,9 @@ export class ClientConnection implements ExchangeOwner {
       if (pool === undefined) {
         this.#ctx.accessLog.refusal(this.forwardedFor, head.method, head.path, null, 404, 'NotFound');
         const hasBody = head.chunked || head.contentLength > 0;
-        if (hasBody || !head.keepAlive) return this.#sendAndClose(cannedResponse(404, 'No site or application matches this request.'));
-        this.socket.write(cannedResponse(404, 'No site or application matches this request.'));
+        const notFound = cannedResponse(404, 'No site or application matches this request.', {}, head.method);
+        if (hasBody || !head.keepAlive) return this.#sendAndClose(notFound);
+        this.socket.write(notFound);
         this.#pending = rest;
         continue;
       }
@@ -238,7 +239,7 @@ export class ClientConnection implements ExchangeOwner {
       }
       return;
     }
-    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' });
+    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' }, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive) return this.#sendAndClose(response);
     this.socket.write(response);
     this.exchangeDone(false);
@@ -246,7 +247,7 @@ export class ClientConnection implements ExchangeOwner {
 
   badGateway(ex: Exchange, reason: string, message = 'ended before answering this request'): void {
     this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 502, reason);
-    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`);
+    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, {}, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive) {
       this.#exchange = null;
       return this.#sendAndClose(response);
