@@ -4,8 +4,7 @@
  */
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from 'node:http';
-import { startTestHost, get, helloPool, oneSite, waitFor, alive, type TestHost } from './helpers/test-host.ts';
+import { startTestHost, load, helloPool, oneSite, waitFor, alive, type TestHost } from './helpers/test-host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 import type { WorkerSnapshot } from '../src/admin/host-control.ts';
 
@@ -20,40 +19,9 @@ afterEach(async () => {
   h = null;
 });
 
-/**
- * Continuous load that remembers which pid answered each request (the fixture names its pid in
- * every answer). A failure is any status other than 200 or a connection error.
- */
-function countingLoad(url: string, concurrency: number): { stop(): Promise<{ byPid: Map<number, number>; failed: number; failures: string[] }> } {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const byPid = new Map<number, number>();
-  const failures: string[] = [];
-  let failed = 0;
-  let running = true;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      try {
-        const r = await get(url, { agent });
-        const m = /pid (\d+)$/.exec(r.body);
-        if (r.status === 200 && m) byPid.set(Number(m[1]), (byPid.get(Number(m[1])) ?? 0) + 1);
-        else {
-          failed++;
-          if (failures.length < 20) failures.push(`${r.status} ${r.body.slice(0, 100)}`);
-        }
-      } catch (err) {
-        failed++;
-        if (failures.length < 20) failures.push((err as Error).message);
-      }
-    }
-  });
-  const handle = {
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      agent.destroy();
-      return { byPid, failed, failures };
-    },
-  };
+/** The harness's continuous load, stopped by the hook above even when a test fails. */
+function countingLoad(url: string, concurrency: number): ReturnType<typeof load> {
+  const handle = load(url, concurrency);
   loads.push(handle);
   return handle;
 }

@@ -115,18 +115,23 @@ export function get(url: string, options: { method?: string; headers?: Record<st
  * Continuous load: `concurrency` keep-alive loops of GETs until stop() is called. Counts every
  * outcome; a failure is any status other than 200 or any connection error.
  */
-export function load(url: string, concurrency = 4): { stop(): Promise<{ ok: number; failed: number; failures: string[] }> } {
+export function load(url: string, concurrency = 4): { stop(): Promise<{ ok: number; failed: number; failures: string[]; byPid: Map<number, number> }> } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let running = true;
   let ok = 0;
   let failed = 0;
+  const byPid = new Map<number, number>();
   const failures: string[] = [];
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
       try {
         const r = await get(url, { agent });
-        if (r.status === 200) ok++;
-        else {
+        if (r.status === 200) {
+          ok++;
+          // The fixtures name their pid in every answer: count which worker served what.
+          const pid = /pid (\d+)/.exec(r.body);
+          if (pid) byPid.set(Number(pid[1]), (byPid.get(Number(pid[1])) ?? 0) + 1);
+        } else {
           failed++;
           if (failures.length < 20) failures.push(`${r.status} ${r.body.slice(0, 100)}`);
         }
@@ -141,7 +146,7 @@ export function load(url: string, concurrency = 4): { stop(): Promise<{ ok: numb
       running = false;
       await Promise.all(loops);
       agent.destroy();
-      return { ok, failed, failures };
+      return { ok, failed, failures, byPid };
     },
   };
 }
