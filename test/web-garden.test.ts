@@ -69,8 +69,13 @@ test('a web garden of 3 spreads continuous load over 3 workers', async () => {
   assert.equal(h.events(EventIds.WorkerStarted, 'web').length, N, 'no more than maxProcesses were started');
 });
 
-test('a web garden recycle (overlapping) replaces one worker at a time: never fewer than N-1 ready, no request fails', async () => {
-  h = await startTestHost({ sites: oneSite('web'), pools: { web: helloPool({ startMode: 'AlwaysRunning', processModel: { maxProcesses: N } }) } });
+/**
+ * A garden of N always-running workers recycled by an administrator under continuous load:
+ * no request fails and never fewer than N-1 workers are ready. Returns the old pids and what
+ * sampling saw, for the checks particular to each kind of recycle.
+ */
+async function recycleGardenUnderLoad(recycling: Record<string, unknown>) {
+  h = await startTestHost({ sites: oneSite('web'), pools: { web: helloPool({ startMode: 'AlwaysRunning', processModel: { maxProcesses: N }, recycling }) } });
   await waitFor(() => h!.host.supervisor.workers('web').filter((w) => w.state === 'ready').length === N, 10_000, `${N} ready workers`);
   const old = new Set(h.host.supervisor.workers('web').map((w) => w.pid!));
   const running = countingLoad(`${h.url}/slow?ms=20`, 6);
@@ -80,27 +85,20 @@ test('a web garden recycle (overlapping) replaces one worker at a time: never fe
   const result = await running.stop();
   assert.equal(result.failed, 0, `failed requests: ${result.failures.join('; ')}`);
   assert.ok(seen.minReady >= N - 1, `fewest ready workers seen: ${seen.minReady}`);
+  return { old, seen };
+}
+
+test('a web garden recycle (overlapping) replaces one worker at a time: never fewer than N-1 ready, no request fails', async () => {
+  const { old, seen } = await recycleGardenUnderLoad({});
   assert.ok(seen.maxStarting <= 1, `replacements started at once: ${seen.maxStarting}`);
   // One replacement starting, plus at most one old worker still finishing its drain.
   assert.ok(seen.maxWorkers <= N + 2, `most workers at once: ${seen.maxWorkers}`);
-  const recycles = h.events(EventIds.RecycleAdmin, 'web');
+  const recycles = h!.events(EventIds.RecycleAdmin, 'web');
   assert.deepEqual(recycles.map((e) => e.pid).sort(), [...old].sort(), 'one 5079 per worker');
   for (const pid of old) assert.equal(alive(pid), false);
 });
 
 test('a web garden recycle with disallowOverlappingRotation drains one worker at a time: never fewer than N-1 ready', async () => {
-  h = await startTestHost({
-    sites: oneSite('web'),
-    pools: { web: helloPool({ startMode: 'AlwaysRunning', processModel: { maxProcesses: N }, recycling: { disallowOverlappingRotation: true } }) },
-  });
-  await waitFor(() => h!.host.supervisor.workers('web').filter((w) => w.state === 'ready').length === N, 10_000, `${N} ready workers`);
-  const old = new Set(h.host.supervisor.workers('web').map((w) => w.pid!));
-  const running = countingLoad(`${h.url}/slow?ms=20`, 6);
-  await new Promise((r) => setTimeout(r, 200));
-  await h.host.supervisor.recyclePool('web');
-  const seen = await sampleUntil('web', renewed(old), 15_000);
-  const result = await running.stop();
-  assert.equal(result.failed, 0, `failed requests: ${result.failures.join('; ')}`);
-  assert.ok(seen.minReady >= N - 1, `fewest ready workers seen: ${seen.minReady}`);
+  const { seen } = await recycleGardenUnderLoad({ disallowOverlappingRotation: true });
   assert.ok(seen.maxWorkers <= N, `most workers at once: ${seen.maxWorkers}`);
 });
