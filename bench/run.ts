@@ -4,6 +4,7 @@
  *
  * Environment:
  *   BENCH_SECONDS=10                      length of each measured wrk run
+ *   BENCH_ROUNDS=3                        rounds of the throughput figure's CPU per request (medians)
  *   BENCH_ONLY=throughput,faults,...      run only these sections (throughput, faults, hang,
  *                                         recycle, suspend, scale, diagnostics); a partial run
  *                                         prints its table but leaves RESULTS.md alone unless
@@ -21,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { stopAll } from './lib/children.ts';
 import { createContext, type BenchContext } from './lib/context.ts';
 import { ensurePm2 } from './lib/pm2.ts';
-import { renderResults, renderTable, type Row, type SectionResult } from './lib/report.ts';
+import { cpuModel, renderResults, renderTable, type Row, type SectionResult } from './lib/report.ts';
 import { findExecutable, toolVersion } from './lib/tools.ts';
 import { runThroughputBench } from './throughput.ts';
 import { runFaultsBench } from './faults.ts';
@@ -121,7 +122,8 @@ async function main(): Promise<void> {
       ctx.log(`${section.title} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     const table = renderTable(rows);
-    process.stdout.write(`${table}\n`);
+    // A ratio to nginx holds on the CPU it was measured on: name it beside the figures.
+    process.stdout.write(`CPU: ${cpuModel()}\n\n${table}\n`);
     const full = sections.length === SECTIONS.length;
     if (full || process.env.BENCH_WRITE === '1') {
       const file = path.join(ctx.root, 'bench/RESULTS.md');

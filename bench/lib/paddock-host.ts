@@ -41,6 +41,8 @@ export interface HostSpec {
   /** The config without `dataDir` and `listen`, which the bench sets. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly startTimeoutMs?: number;
+  /** Extra Node options for the host process alone (e.g. `--cpu-prof`), not for its workers. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Writes a Paddock YAML config. */
@@ -89,7 +91,7 @@ export async function startPaddock(ctx: BenchContext, spec: HostSpec): Promise<P
   const logFile = path.join(dir, 'host.log');
   const cliMain = path.join(ctx.root, 'src/cli/main.ts');
   const t0 = performance.now();
-  const child = spawnTracked(`paddock ${spec.name}`, process.execPath, [cliMain, 'run', '--config', configFile], { logFile, cwd: ctx.root });
+  const child = spawnTracked(`paddock ${spec.name}`, process.execPath, [...(spec.nodeArgs ?? []), cliMain, 'run', '--config', configFile], { logFile, cwd: ctx.root });
   const admin = <T>(method: 'GET' | 'POST', urlPath: string): Promise<T> => adminCall<T>(adminSocket, method, urlPath);
   try {
     await waitFor(`paddock ${spec.name} /health`, async () => {

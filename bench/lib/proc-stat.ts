@@ -20,13 +20,25 @@ export function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** utime+stime of `pid` in seconds (the process's own threads, not its waited-for children). */
-export function cpuSeconds(pid: number): number {
+/** User and system CPU time of a process, in seconds. */
+export interface CpuTimes {
+  readonly user: number;
+  readonly system: number;
+}
+
+/** utime and stime of `pid` in seconds (the process's own threads, not its waited-for children). */
+export function cpuTimes(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name may hold spaces and parentheses: fields are counted after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of proc(5); the slice starts at field 3.
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+}
+
+/** utime+stime of `pid` in seconds. */
+export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
 }
 
 /** Resident set size of `pid` in bytes (VmRSS), or null when the process is gone. */

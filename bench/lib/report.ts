@@ -38,6 +38,23 @@ export function fmt(value: number | null | undefined, unit = '', digits?: number
   return unit ? `${text} ${unit}` : text;
 }
 
+/**
+ * The CPU's model name, with its family and model numbers from /proc/cpuinfo: a virtual machine
+ * may name only the vendor ("AMD EPYC"), and the ratio to nginx depends on the generation.
+ */
+export function cpuModel(): string {
+  const name = os.cpus()[0]?.model.trim() || 'unknown CPU';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'latin1');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    if (family !== undefined && model !== undefined) return `${name} (family ${family}, model ${model}), ${os.cpus().length} cores`;
+  } catch {
+    // not Linux: the name is all there is
+  }
+  return `${name}, ${os.cpus().length} cores`;
+}
+
 /** The machine, as the header of the results states it. */
 export function machineLines(): string[] {
   let kernel = os.release();
@@ -46,9 +63,8 @@ export function machineLines(): string[] {
   } catch {
     // os.release() is the same figure
   }
-  const cpus = os.cpus();
   return [
-    `- cores: ${cpus.length} (${cpus[0]?.model.trim() ?? 'unknown CPU'})`,
+    `- CPU: ${cpuModel()}`,
     `- memory: ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     `- Node: ${process.version}`,
     `- kernel: ${os.type()} ${kernel}`,
