@@ -5,7 +5,7 @@
  * chunk extensions in their exact grammar, trailers with the same rules as header fields.
  * Extensions and trailers are bounded (CVE-2024-22019: unbounded extensions were a DoS).
  */
-import { FIELD_VALUE_CHARS, TOKEN_CHARS } from './http-parser.ts';
+import { FIELD_VALUE_CHARS, TOKEN_CHARS } from './http/chars.ts';
 
 const SP = 0x20;
 const HT = 0x09;
