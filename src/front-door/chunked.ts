@@ -98,15 +98,21 @@ export class ChunkedScanner {
     if (state === FAILED) return this.#error as ChunkedError;
     const len = buf.length;
     let i = start;
+    // The counters in locals for the loop, stored back when it ends.
+    let size = this.#size;
+    let digits = this.#digits;
+    let remaining = this.#remaining;
+    let extensionBytes = this.#extensionBytes;
+    let trailerBytes = this.#trailerBytes;
     let ext = 0; // extension bytes seen in this call
     let trailer = 0;
     let err: ChunkedErrorCode | null = null;
     scan: while (i < len) {
       if (state === DATA) {
-        const take = Math.min(this.#remaining, len - i);
+        const take = remaining < len - i ? remaining : len - i;
         i += take;
-        this.#remaining -= take;
-        if (this.#remaining === 0) state = DATA_CR;
+        remaining -= take;
+        if (remaining === 0) state = DATA_CR;
         continue;
       }
       const c = buf[i++];
@@ -115,13 +121,13 @@ export class ChunkedScanner {
           const h = hexValue(c);
           if (h >= 0) {
             // The value check also bounds leading zeros, which the digit count alone would not.
-            if (++this.#digits > MAX_SIZE_DIGITS || (this.#size = this.#size * 16 + h) > Number.MAX_SAFE_INTEGER) {
+            if (++digits > MAX_SIZE_DIGITS || (size = size * 16 + h) > Number.MAX_SAFE_INTEGER) {
               err = 'CHUNK_SIZE_OVERFLOW';
               break scan;
             }
             break;
           }
-          if (this.#digits === 0) err = c === LF ? 'BARE_LF' : 'INVALID_CHUNK_SIZE';
+          if (digits === 0) err = c === LF ? 'BARE_LF' : 'INVALID_CHUNK_SIZE';
           else if (c === CR) state = SIZE_LF;
           else if (c === 0x3b) state = EXT_NAME_START;
           else if (c === SP || c === HT) state = BWS_BEFORE_SEMI;
@@ -198,11 +204,11 @@ export class ChunkedScanner {
           break;
         case SIZE_LF:
           if (c !== LF) err = 'BARE_CR';
-          else if (this.#size === 0) state = TRAILER_START;
+          else if (size === 0) state = TRAILER_START;
           else {
-            this.#remaining = this.#size;
-            this.#size = 0;
-            this.#digits = 0;
+            remaining = size;
+            size = 0;
+            digits = 0;
             state = DATA;
           }
           break;
@@ -240,7 +246,7 @@ export class ChunkedScanner {
             err = 'BARE_CR';
             break;
           }
-          if (this.#trailerBytes + trailer + 1 > this.#maxTrailerBytes) {
+          if (trailerBytes + trailer + 1 > this.#maxTrailerBytes) {
             err = 'TRAILERS_TOO_LARGE';
             break;
           }
@@ -248,12 +254,12 @@ export class ChunkedScanner {
           return i;
       }
       if (err !== null) break;
-      if (ext > 0 && (this.#extensionBytes += ext) > this.#maxExtensionBytes) {
+      if (ext > 0 && (extensionBytes += ext) > this.#maxExtensionBytes) {
         err = 'CHUNK_EXTENSIONS_TOO_LARGE';
         break;
       }
       ext = 0;
-      if (trailer > 0 && (this.#trailerBytes += trailer) > this.#maxTrailerBytes) {
+      if (trailer > 0 && (trailerBytes += trailer) > this.#maxTrailerBytes) {
         err = 'TRAILERS_TOO_LARGE';
         break;
       }
@@ -264,6 +270,11 @@ export class ChunkedScanner {
       return (this.#error = error(err));
     }
     this.#state = state;
+    this.#size = size;
+    this.#digits = digits;
+    this.#remaining = remaining;
+    this.#extensionBytes = extensionBytes;
+    this.#trailerBytes = trailerBytes;
     return -1;
   }
 
