@@ -6,7 +6,7 @@
  *   BENCH_SECONDS=10                      length of each measured wrk run
  *   BENCH_ROUNDS=3                        rounds of the throughput figure's CPU per request (medians)
  *   BENCH_ONLY=throughput,faults,...      run only these sections (throughput, faults, hang,
- *                                         recycle, suspend, scale, diagnostics); a partial run
+ *                                         recycle, suspend, scale, diagnostics, php); a partial run
  *                                         prints its table but leaves RESULTS.md alone unless
  *                                         BENCH_WRITE=1
  *   BENCH_KEEP=1                          keep the scratch folder (configs, host logs, event DBs)
@@ -31,6 +31,7 @@ import { runRecycleBench } from './recycle.ts';
 import { runSuspendBench } from './suspend.ts';
 import { runScaleBench } from './scale.ts';
 import { runDiagnosticsSection } from './diagnostics-section.ts';
+import { runPhpBench } from './php.ts';
 
 /** A section that runs longer than this is abandoned and reported as failed. */
 const SECTION_LIMIT_MS = Number(process.env.BENCH_SECTION_LIMIT_MS ?? 15 * 60_000);
@@ -49,6 +50,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'suspend', title: 'Suspend', run: runSuspendBench },
   { key: 'scale', title: 'Scale', run: runScaleBench },
   { key: 'diagnostics', title: 'Diagnostics', run: runDiagnosticsSection },
+  { key: 'php', title: 'PHP (FastCGI)', run: runPhpBench },
 ];
 
 function selected(): readonly Section[] {

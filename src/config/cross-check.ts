@@ -114,6 +114,20 @@ function checkCommands(raw: Raw, out: Problem[]): void {
   }
 }
 
+/** documentRoot says where FastCGI scripts live; on an HTTP pool it is a forgotten `protocol: fastcgi`. */
+function checkDocumentRoots(raw: Raw, out: Problem[]): void {
+  if (!isObject(raw.pools)) return;
+  const defaults = isObject(raw.applicationPoolDefaults) ? raw.applicationPoolDefaults : {};
+  for (const [name, value] of Object.entries(raw.pools)) {
+    if (!isObject(value) || value.documentRoot === undefined) continue;
+    const protocol = value.protocol ?? defaults.protocol ?? 'http';
+    if (protocol !== 'fastcgi') {
+      out.push(problem(['pools', name, 'documentRoot'], 'CONFIG_DOCUMENT_ROOT_NOT_FASTCGI',
+        `pool '${name}' speaks ${String(protocol)}: documentRoot is for FastCGI pools; add protocol: fastcgi or remove it`, 'key'));
+    }
+  }
+}
+
 /** Every cross-key problem of the raw file, in file order where it matters. */
 export function crossCheck(raw: Raw): Problem[] {
   const out: Problem[] = [];
@@ -122,5 +136,6 @@ export function crossCheck(raw: Raw): Problem[] {
   checkAdmin(raw, out);
   checkSites(raw, pools, out);
   checkCommands(raw, out);
+  checkDocumentRoots(raw, out);
   return out;
 }

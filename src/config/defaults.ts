@@ -5,7 +5,7 @@
 import type { PoolConfig, RecycleEventName } from './types.ts';
 
 /** A pool's settings other than those that name it or its program. */
-export type PoolSettings = Omit<PoolConfig, 'name' | 'command' | 'cwd'>;
+export type PoolSettings = Omit<PoolConfig, 'name' | 'command' | 'cwd' | 'documentRoot'>;
 
 const MINUTE = 60_000;
 const SECOND = 1000;
@@ -20,6 +20,7 @@ export const POOL_DEFAULTS: PoolSettings = {
   env: {},
   runtime: 'node',
   listen: 'unix',
+  protocol: 'http',
   queueLength: 1000,
   autoStart: true,
   startMode: 'OnDemand',

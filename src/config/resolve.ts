@@ -17,15 +17,20 @@ const UNIX_PATH_MAX = 107;
 
 function resolvePool(name: string, own: PoolInput, defaults: PoolInput, folder: string): PoolConfig {
   const merged = deepMerge<PoolInput>({}, defaults, own);
-  const { command, cwd, ...settings } = merged;
+  const { command, cwd, documentRoot, ...settings } = merged;
   // A fresh copy per pool, so no two pools share a list or object that one could change.
   const full = deepMerge<PoolSettings>(structuredClone(POOL_DEFAULTS), settings);
+  // A FastCGI worker (php-cgi) is no Node app: it gets no SDK unless the file asks for one.
+  const runtime = full.protocol === 'fastcgi' && settings.runtime === undefined ? 'generic' : full.runtime;
+  const absCwd = resolve(folder, cwd ?? '.');
   return {
     name,
     // crossCheck reports a pool without a command, so resolution only runs when there is one.
     command: command ?? [],
-    cwd: resolve(folder, cwd ?? '.'),
+    cwd: absCwd,
     ...full,
+    runtime,
+    documentRoot: documentRoot === undefined ? absCwd : resolve(folder, documentRoot),
   };
 }
 

@@ -235,6 +235,8 @@ export const poolSchema = z.strictObject({
   env: section(z.record(z.string(), envValue)).optional(),
   runtime: oneOf(['node', 'generic']).optional(),
   listen: oneOf(['unix', 'tcp']).optional(),
+  protocol: oneOf(['http', 'fastcgi']).optional(),
+  documentRoot: text().optional(),
   // IIS's floor is 10; lower values are allowed for small hosts and for tests of the 503 path.
   queueLength: count(0, 65535).optional(),
   autoStart: flag().optional(),

@@ -48,6 +48,8 @@ export interface SiteConfig {
 
 export type Runtime = 'node' | 'generic';
 export type WorkerListen = 'unix' | 'tcp';
+/** What the front door speaks to a pool's workers: HTTP/1.1, or FastCGI's responder role (php-cgi). */
+export type WorkerProtocol = 'http' | 'fastcgi';
 export type StartMode = 'OnDemand' | 'AlwaysRunning';
 export type IdleTimeoutAction = 'Terminate' | 'Suspend';
 export type LoadBalancerCapabilities = 'HttpLevel' | 'TcpLevel';
@@ -164,6 +166,16 @@ export interface PoolConfig {
   readonly runtime: Runtime;
   /** What PORT holds: a unix socket path (default) or a loopback TCP port. */
   readonly listen: WorkerListen;
+  /**
+   * What the front door speaks to the workers: `http` (default) or `fastcgi`, the responder role
+   * of FastCGI 1.0 (php-cgi; the listening socket is handed over on fd 0). See docs/php.md.
+   */
+  readonly protocol: WorkerProtocol;
+  /**
+   * FastCGI pools: the folder SCRIPT_FILENAME is made in (documentRoot + the request path);
+   * absolute. Default: the pool's `cwd`. Not used by HTTP pools.
+   */
+  readonly documentRoot: string;
   /** Requests that may wait for a ready worker; more get 503. Default 1000. */
   readonly queueLength: number;
   /** Start the pool with the host. Default true. */

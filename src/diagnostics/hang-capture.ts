@@ -10,6 +10,7 @@ import { reportWorkerFields, type WorkerFacts } from './worker-facts.ts';
 import { captureJsStack, type InspectorLimits } from './inspector-capture.ts';
 import { gdbAttach, gdbPath, type GdbStacks } from './gdb.ts';
 import { signatureOf } from './signature.ts';
+import { scriptFrame } from './fastcgi-script-frame.ts';
 
 export interface HangCaptureLimits extends InspectorLimits {
   /** gdb attached to the process. Default 5 s. */
@@ -77,6 +78,12 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
     }
   }
 
+  // A FastCGI worker's native stack is the engine's; the script in hand says what hung.
+  const script = facts.pool.protocol === 'fastcgi' ? scriptFrame(facts.requestsInFlight, facts.pool.documentRoot) : null;
+  if (script !== null) {
+    stack = [script, ...stack];
+    notes.push(`The worker was running ${script.file} (the request in hand); its native stacks follow.`);
+  }
   const sig = signatureOf('hang', HANG_ERROR_TYPE, stack, facts.pool.name);
   const pm = facts.pool.processModel;
   return {

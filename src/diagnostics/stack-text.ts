@@ -1,10 +1,11 @@
 /**
  * Stacks written as text: V8's `at fn (file:line:col)` lines (Node's diagnostic report and an
- * uncaught exception's stderr), Python's tracebacks, and Node's `FATAL ERROR` line. Used for the
+ * uncaught exception's stderr), Python's tracebacks, PHP's fatal errors, and Node's `FATAL ERROR` line. Used for the
  * Node report's JS stack and as the fallback when no report exists (abort, `process.exit` after a
  * logged error, a report directory that could not be written).
  */
 import type { Frame } from './report-types.ts';
+import { lastPhpError } from './php-error-text.ts';
 
 /** An error read from text: its type, message and frames (innermost first). */
 export interface TextError {
@@ -55,10 +56,12 @@ export function splitErrorHeader(header: string): { type: string; message: strin
  * no JS stack. Null when the tail holds none.
  */
 export function lastErrorInText(lines: readonly string[]): TextError | null {
-  const v8 = lastV8Error(lines);
-  const py = lastPythonError(lines);
-  if (v8 !== null && (py === null || v8.at > py.at)) return v8.error;
-  if (py !== null) return py.error;
+  // The latest of a V8 stack, a Python traceback and a PHP fatal error (php-error-text.ts).
+  let last: { at: number; error: TextError } | null = null;
+  for (const found of [lastV8Error(lines), lastPythonError(lines), lastPhpError(lines)]) {
+    if (found !== null && (last === null || found.at > last.at)) last = found;
+  }
+  if (last !== null) return last.error;
   for (let i = lines.length - 1; i >= 0; i--) {
     const fatal = /FATAL ERROR:\s*(.*)$/.exec(lines[i]);
     if (fatal) return { type: 'FATAL ERROR', message: fatal[1] || null, frames: [] };
