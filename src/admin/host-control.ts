@@ -4,47 +4,15 @@
  */
 import type { EventLog } from '../events/event-log.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
+import type { PoolSnapshot } from '../pools/pool-snapshot.ts';
+import type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
 
-export type PoolState = 'started' | 'stopping' | 'stopped';
-export type PoolStopReason = 'admin' | 'rapidFail' | 'cpuLimit' | 'identity' | 'config' | null;
-export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopped' | 'orphaned' | 'suspended';
-export type WorkerHealth = 'healthy' | 'unhealthy';
-
-/** One worker, as `GET /api/workers` and `paddock workers --json` show it (DESIGN §7). */
-export interface WorkerSnapshot {
-  readonly pool: string;
-  readonly id: string;
-  readonly pid: number | null;
-  readonly state: WorkerState;
-  readonly health: WorkerHealth;
-  /** ISO time. */
-  readonly startedAt: string;
-  readonly requests: number;
-  readonly inFlight: number;
-  readonly rssBytes: number | null;
-  readonly cpuSeconds: number | null;
-}
-
-/** One pool, as `GET /api/pools` shows it. */
-export interface PoolSnapshot {
-  readonly name: string;
-  readonly state: PoolState;
-  readonly stopReason: PoolStopReason;
-  readonly startMode: string;
-  readonly maxProcesses: number;
-  readonly queueLength: number;
-  /** Requests waiting for a ready worker now. */
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly requests: number;
-  /** Requests refused by the front door, by reason (QueueFull, AppOffline, ...). */
-  readonly refused: Readonly<Record<string, number>>;
-  /** Failures counted in the current rapid-fail window. */
-  readonly recentFailures: number;
-  readonly workers: readonly WorkerSnapshot[];
-  /** Whether the pool can take a request now (for /health/pools/:name). */
-  readonly available: boolean;
-}
+// The state and snapshot types live beside their transition tables and their producers; the
+// admin API, the CLI and the tests read them from here too.
+export type { PoolState, PoolStopReason } from '../pools/pool-state.ts';
+export type { WorkerState, WorkerHealth } from '../supervisor/worker-state.ts';
+export type { PoolSnapshot } from '../pools/pool-snapshot.ts';
+export type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
 
 export type ReloadResult =
   | { readonly ok: true; readonly added: string[]; readonly removed: string[]; readonly changed: string[] }

@@ -32,7 +32,7 @@ export function workerFacts(worker: WorkerProcess): WorkerFacts {
     pid: worker.pid,
     createdAt: worker.createdAt,
     requests: worker.requests,
-    requestsInFlight: [...worker.requestsInFlight.values()].map(clean),
+    requestsInFlight: worker.requestsInHand().map(clean),
     requestsAbandoned: worker.requestsAbandoned.map(clean),
   };
 }

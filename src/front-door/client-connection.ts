@@ -1,18 +1,24 @@
 /**
  * One client connection at the front door. It reads request heads, routes them, runs one
  * exchange at a time (pipelined requests wait their turn), and stays open whatever a worker
- * does: a crash costs at most the request in hand, never the connection.
+ * does: a crash costs at most the request in hand, never the connection. Every request, whichever
+ * way it ends, ends in #ended: the access log and the front door's request hook are told there.
  */
 import type { Socket } from 'node:net';
 import { parseRequestHead } from './http-parser.ts';
-import { Exchange, type ExchangeOwner } from './exchange.ts';
+import type { BodyFeed, ClientExchange, ExchangeOwner } from './exchange-owner.ts';
+import { openExchange } from './upstream-protocols.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
-import type { Refusal } from '../pools/request-queue.ts';
+import type { Upstreams } from './upstreams.ts';
+import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
-import type { FrontDoorContext } from './front-door.ts';
+import type { FrontDoorContext } from './front-door-context.ts';
+import type { RequestEnding, RequestRecord } from './request-record.ts';
 
 const maxPending = 64 * 1024;
 
+/** The record #ended fills and hands on: one per connection, reused, read during the call only. */
+type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
 
 /** A client connection and its current exchange. */
 export class ClientConnection implements ExchangeOwner {
@@ -21,11 +27,13 @@ export class ClientConnection implements ExchangeOwner {
   readonly proto: string;
   readonly #ctx: FrontDoorContext;
   #pending: Buffer | null = null;
-  #exchange: Exchange | null = null;
+  #exchange: ClientExchange | null = null;
   #tunnel: UpstreamConnection | null = null;
   #closed = false;
   #paused = false;
   #drainWaiters: Array<() => void> = [];
+  #headTimer: NodeJS.Timeout | null = null;
+  #record: MutableRecord | null = null;
 
   constructor(socket: Socket, ctx: FrontDoorContext, proto: string) {
     this.socket = socket;
@@ -54,6 +62,36 @@ export class ClientConnection implements ExchangeOwner {
     });
   }
 
+  get upstreams(): Upstreams {
+    return this.#ctx.upstreams;
+  }
+
+  // ---- the one place a request ends ----------------------------------------------------------
+
+  /** Every request ends here once: refusals go to the access log (IIS HTTPERR), every request to the hook. */
+  #ended(ex: ClientExchange | null, method: string, path: string, status: number, reason: string | null, ending: RequestEnding): void {
+    const pool = ex?.pool.name ?? null;
+    if (reason !== null) this.#ctx.accessLog.refusal(this.forwardedFor, method, path, pool, status, reason);
+    const hook = this.#ctx.onRequestEnd;
+    if (hook === undefined) return;
+    const r = (this.#record ??= { client: this.forwardedFor, method, path, pool, worker: null, status, reason, ending, startedAt: 0 });
+    r.method = method;
+    r.path = path;
+    r.pool = pool;
+    r.worker = ex?.workerId ?? null;
+    r.status = status;
+    r.reason = reason;
+    r.ending = ending;
+    r.startedAt = ex?.startedAt ?? Date.now();
+    hook(r);
+  }
+
+  #exchangeEnded(ex: ClientExchange, status: number, reason: string | null, ending: RequestEnding): void {
+    this.#ended(ex, ex.head.method, ex.head.path, status, reason, ending);
+  }
+
+  // ---- reading requests --------------------------------------------------------------------
+
   #onData(chunk: Buffer): void {
     if (this.#tunnel !== null) {
       if (!this.#tunnel.socket.write(chunk)) this.pauseClient();
@@ -61,9 +99,7 @@ export class ClientConnection implements ExchangeOwner {
     }
     const ex = this.#exchange;
     if (ex !== null && !ex.reqDone) {
-      const end = ex.feedBody(chunk, 0);
-      if (end === -2) return this.#badBody(ex);
-      if (end >= 0 && end < chunk.length) this.#stash(chunk.subarray(end));
+      this.#fedBody(ex, chunk, ex.feedBody(chunk, 0));
       return;
     }
     if (ex !== null) {
@@ -73,6 +109,16 @@ export class ClientConnection implements ExchangeOwner {
     }
     this.#pending = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
     this.#next();
+  }
+
+  /** Acts on what feeding body bytes found: bytes past the body's end are the next request. */
+  #fedBody(ex: ClientExchange, chunk: Buffer, feed: BodyFeed): boolean {
+    if (feed.kind === 'badFraming') {
+      this.#badBody(ex);
+      return false;
+    }
+    if (feed.kind === 'ended' && feed.next < chunk.length) this.#stash(chunk.subarray(feed.next));
+    return true;
   }
 
   #stash(bytes: Buffer): void {
@@ -92,7 +138,7 @@ export class ClientConnection implements ExchangeOwner {
       this.#clearHeadTimer();
       if (r.kind === 'error') {
         this.#pending = null;
-        this.#ctx.accessLog.refusal(this.forwardedFor, '-', '-', null, r.status, r.reason);
+        this.#ended(null, '-', '-', r.status, r.reason, 'frontDoor');
         this.#sendAndClose(cannedResponse(r.status, r.message));
         return;
       }
@@ -102,7 +148,7 @@ export class ClientConnection implements ExchangeOwner {
       const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
       this.#pending = null;
       if (pool === undefined) {
-        this.#ctx.accessLog.refusal(this.forwardedFor, head.method, head.path, null, 404, 'NotFound');
+        this.#ended(null, head.method, head.path, 404, 'NotFound', 'frontDoor');
         const hasBody = head.chunked || head.contentLength > 0;
         const notFound = cannedResponse(404, 'No site or application matches this request.', {}, head.method);
         if (hasBody || !head.keepAlive) return this.#sendAndClose(notFound);
@@ -110,12 +156,10 @@ export class ClientConnection implements ExchangeOwner {
         this.#pending = rest;
         continue;
       }
-      const ex = new Exchange(this, pool, head, buf);
+      const ex = openExchange(this, pool, head, buf);
       this.#exchange = ex;
       if (rest !== null && !ex.reqDone) {
-        const end = ex.feedBody(rest, 0);
-        if (end === -2) return this.#badBody(ex);
-        if (end >= 0 && end < rest.length) this.#stash(rest.subarray(end));
+        if (!this.#fedBody(ex, rest, ex.feedBody(rest, 0))) return;
       } else if (rest !== null) {
         this.#stash(rest);
       }
@@ -123,8 +167,6 @@ export class ClientConnection implements ExchangeOwner {
       return;
     }
   }
-
-  #headTimer: NodeJS.Timeout | null = null;
 
   /**
    * A request head must arrive whole within headerWaitTimeout of its first bytes (HTTP.sys
@@ -138,7 +180,7 @@ export class ClientConnection implements ExchangeOwner {
       this.#headTimer = null;
       if (this.#exchange !== null || this.#closed || this.#pending === null) return;
       this.#pending = null;
-      this.#ctx.accessLog.refusal(this.forwardedFor, '-', '-', null, 408, 'Timer_HeaderWait');
+      this.#ended(null, '-', '-', 408, 'Timer_HeaderWait', 'frontDoor');
       this.#sendAndClose(cannedResponse(408, `The request head did not arrive within ${headTimeoutMs} ms.`));
     }, headTimeoutMs);
     this.#headTimer.unref();
@@ -152,22 +194,30 @@ export class ClientConnection implements ExchangeOwner {
 
   /** A bug met on this connection costs this connection only, never the front door. */
   #internalError(err: Error): void {
-    this.#ctx.accessLog.refusal(this.forwardedFor, this.#exchange?.head.method ?? '-', this.#exchange?.head.path ?? '-', this.#exchange?.pool.name ?? null, 0, 'Internal');
+    const ex = this.#exchange;
+    this.#exchange = null;
+    ex?.abandon();
+    this.#ended(ex, ex?.head.method ?? '-', ex?.head.path ?? '-', 0, 'Internal', 'frontDoor');
     this.#ctx.onInternalError?.(err);
-    this.abort();
+    this.#destroy();
   }
 
-  #badBody(ex: Exchange): void {
+  #badBody(ex: ClientExchange): void {
     ex.abandon();
     this.#exchange = null;
-    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 400, 'BadRequest');
-    if (ex.sentToClient) this.abort();
+    this.#exchangeEnded(ex, 400, 'BadRequest', 'frontDoor');
+    if (ex.sentToClient) this.#destroy();
     else this.#sendAndClose(cannedResponse(400, 'Malformed chunked request body.'));
   }
 
   #sendAndClose(response: string): void {
     this.#closed = true;
     this.socket.end(response);
+  }
+
+  #destroy(): void {
+    this.#closed = true;
+    this.socket.destroy();
   }
 
   // ---- ExchangeOwner ---------------------------------------------------------------------
@@ -199,7 +249,13 @@ export class ClientConnection implements ExchangeOwner {
     for (const fn of waiters) fn();
   }
 
-  exchangeDone(close: boolean): void {
+  exchangeDone(ex: ClientExchange, close: boolean): void {
+    this.#exchangeEnded(ex, ex.status, null, 'answered');
+    this.#nextExchange(close);
+  }
+
+  /** The exchange in hand is over: close, or read the next request. */
+  #nextExchange(close: boolean): void {
     this.#exchange = null;
     if (close || this.#closed) {
       this.#closed = true;
@@ -210,9 +266,10 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#pending !== null) this.#next();
   }
 
-  abort(): void {
-    this.#closed = true;
-    this.socket.destroy();
+  abort(ex: ClientExchange): void {
+    // A tunnel that closed was answered (101); any other response was cut off.
+    this.#exchangeEnded(ex, ex.status, null, ex.status === 101 ? 'answered' : 'cutOff');
+    this.#destroy();
   }
 
   tunnel(upstream: UpstreamConnection): void {
@@ -225,10 +282,9 @@ export class ClientConnection implements ExchangeOwner {
     this.resumeClient();
   }
 
-  refused(ex: Exchange, refusal: Refusal): void {
+  refused(ex: ClientExchange, refusal: Refusal): void {
     this.#exchange = null;
-    ex.finished = true;
-    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, refusal.reset ? 0 : 503, refusal.reason);
+    this.#exchangeEnded(ex, refusal.reset ? 0 : 503, refusal.reason, 'frontDoor');
     if (refusal.reset) {
       // TcpLevel: a reset, so a layer-4 balancer sees the pool is down.
       this.#closed = true;
@@ -242,18 +298,18 @@ export class ClientConnection implements ExchangeOwner {
     const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' }, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive) return this.#sendAndClose(response);
     this.socket.write(response);
-    this.exchangeDone(false);
+    this.#nextExchange(false);
   }
 
-  badGateway(ex: Exchange, reason: string, message = 'ended before answering this request'): void {
-    this.#ctx.accessLog.refusal(this.forwardedFor, ex.head.method, ex.head.path, ex.pool.name, 502, reason);
+  badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
+    this.#exchangeEnded(ex, 502, reason, 'frontDoor');
     const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, {}, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive) {
       this.#exchange = null;
       return this.#sendAndClose(response);
     }
     this.socket.write(response);
-    this.exchangeDone(false);
+    this.#nextExchange(false);
   }
 
   #onClose(): void {
@@ -266,14 +322,13 @@ export class ClientConnection implements ExchangeOwner {
     this.#ctx.connections.delete(this);
     const ex = this.#exchange;
     this.#exchange = null;
-    ex?.abandon();
+    if (ex !== null && !ex.finished) {
+      ex.abandon();
+      // A tunnel the client closed was answered (101); anything else was given up.
+      this.#exchangeEnded(ex, ex.status, null, ex.status === 101 ? 'answered' : 'clientGone');
+    }
     const t = this.#tunnel;
     this.#tunnel = null;
     if (t !== null && !t.closed) t.socket.destroy();
-  }
-
-  /** Tunnel bytes from the worker (after 101). */
-  tunnelData(chunk: Buffer): boolean {
-    return this.socket.write(chunk);
   }
 }

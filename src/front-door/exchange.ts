@@ -1,8 +1,9 @@
 /**
- * One request/response exchange between a client connection and a worker. The front door
- * forwards raw bytes and parses only the framing (heads, Content-Length, chunked), so a request
- * costs about what it costs nginx; bodies stream both ways with backpressure and are never
- * buffered whole.
+ * One request/response exchange between a client connection and a worker, over HTTP/1.1. The
+ * front door forwards raw bytes and parses only the framing (heads, Content-Length, chunked), so
+ * a request costs about what it costs nginx; bodies stream both ways with backpressure and are
+ * never buffered whole. The exchange talks to its lease alone: the lease holds the worker and the
+ * connection, and one `release(outcome)` gives both back.
  *
  * A worker that dies with the request in hand: a GET/HEAD without a body, of which nothing has
  * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
@@ -15,80 +16,91 @@ import { parseResponseHead, responseBodyKind } from './http-parser.ts';
 import { ChunkedScanner } from './chunked.ts';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-pool.ts';
 import type { Pool } from '../pools/pool.ts';
-import type { Refusal, Waiter } from '../pools/request-queue.ts';
-import type { WorkerProcess } from '../supervisor/worker-process.ts';
+import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
+import { buildForwardedHead } from './forwarded-head.ts';
+import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 
-/** What an exchange needs from its client connection. */
-export interface ExchangeOwner {
-  readonly forwardedFor: string;
-  readonly proto: string;
-  /** Writes to the client; false when the client's buffer is full. */
-  write(data: Buffer | string): boolean;
-  pauseClient(): void;
-  resumeClient(): void;
-  /** The exchange is over; `close` ends the client connection. */
-  exchangeDone(close: boolean): void;
-  /** The client connection must be destroyed (a response was cut off). */
-  abort(): void;
-  /** Tunnel mode after 101 Switching Protocols: client bytes go straight to `upstream`. */
-  tunnel(upstream: UpstreamConnection): void;
-  refused(exchange: Exchange, refusal: Refusal): void;
-  /** Answers 502; `message` says what the worker did (default: it ended before answering). */
-  badGateway(exchange: Exchange, reason: string, message?: string): void;
-  onClientDrain(fn: () => void): void;
-}
+/** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
+type ResponseStage = 'head' | 'body' | 'tunnel' | 'done';
 
-const enum_ = { head: 0, body: 1, done: 2 } as const;
 const maxEarlyBody = 64 * 1024;
 /** How long a worker that closed a connection without answering has to exit before it counts as alive. */
 const verdictMs = 250;
 
 /** A request in flight. */
-export class Exchange implements Waiter, UpstreamHandler {
+export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, UpstreamHandler {
   readonly owner: ExchangeOwner;
   readonly pool: Pool;
   readonly head: RequestHead;
   /** The request head as it goes to the worker, X-Forwarded-* added. */
   readonly #headOut: Buffer[];
-  exclude: WorkerProcess | null = null;
-  worker: WorkerProcess | null = null;
-  upstream: UpstreamConnection | null = null;
+  exclude: LeasedWorker | null = null;
+  #lease: Lease<UpstreamConnection> | null = null;
+  #workerId: string | null = null;
   readonly startedAt = Date.now();
   #attempts = 0;
   readonly #retriable: boolean;
   // request body
   #reqRemaining: number;
   readonly #reqScanner: ChunkedScanner | null;
-  reqDone: boolean;
+  #reqDone: boolean;
   #early: Buffer[] = [];
   #earlyBytes = 0;
   // response
-  #resState: number = enum_.head;
+  #stage: ResponseStage = 'head';
   #resBuf: Buffer | null = null;
   #resHead: ResponseHead | null = null;
   #resKind: 'none' | 'length' | 'chunked' | 'close' = 'none';
   #resRemaining = 0;
   #resScanner: ChunkedScanner | null = null;
-  sentToClient = false;
-  #tunneled = false;
+  #sentToClient = false;
   /** The worker answered with bytes that are not HTTP: a 502, never a retry. */
   #malformed = false;
-  finished = false;
-  status = 0;
+  #finished = false;
+  #status = 0;
 
   constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer) {
     this.owner = owner;
     this.pool = pool;
     this.head = head;
-    this.#headOut = buildHead(head, raw, owner);
+    this.#headOut = buildForwardedHead(head, raw, owner);
     this.#reqScanner = head.chunked ? new ChunkedScanner() : null;
     this.#reqRemaining = head.chunked ? 0 : Math.max(0, head.contentLength);
-    this.reqDone = !head.chunked && this.#reqRemaining === 0;
+    this.#reqDone = !head.chunked && this.#reqRemaining === 0;
     const m = head.method;
-    this.#retriable = (m === 'GET' || m === 'HEAD') && this.reqDone && !head.upgrade;
+    this.#retriable = (m === 'GET' || m === 'HEAD') && this.#reqDone && !head.upgrade;
   }
 
-  /** Asks the pool for a worker; queued, granted now, or refused. */
+  get reqDone(): boolean {
+    return this.#reqDone;
+  }
+  get sentToClient(): boolean {
+    return this.#sentToClient;
+  }
+  get finished(): boolean {
+    return this.#finished;
+  }
+  get status(): number {
+    return this.#status;
+  }
+  get workerId(): string | null {
+    return this.#workerId;
+  }
+
+  // ---- Waiter ----------------------------------------------------------------------------
+
+  get connector(): ExchangeOwner['upstreams'] {
+    return this.owner.upstreams;
+  }
+  /** A retry never reuses an idle connection: the one that failed may not have been the only stale one. */
+  get freshConnection(): boolean {
+    return this.#attempts > 0;
+  }
+  get request(): RequestHead {
+    return this.head;
+  }
+
+  /** Asks the pool for a worker; granted now, queued, or refused. */
   dispatch(): void {
     const r = this.pool.acquire(this);
     if (r === null) return;
@@ -96,19 +108,16 @@ export class Exchange implements Waiter, UpstreamHandler {
     else this.grant(r);
   }
 
-  // ---- Waiter ----------------------------------------------------------------------------
-
-  grant(worker: WorkerProcess): void {
-    if (this.finished) {
-      this.pool.release(worker);
+  grant(lease: Lease<UpstreamConnection>): void {
+    if (this.#finished) {
+      lease.release('clientGone');
       return;
     }
     this.#attempts++;
-    this.worker = worker;
-    worker.track(this, this.head.method, worker.pool.diagnostics.includeQueryStrings ? this.head.target : this.head.path);
-    // A retry never reuses an idle connection: the one that failed may not have been the only stale one.
-    const conn = worker.upstream.take(this, this.#attempts > 1);
-    this.upstream = conn;
+    this.#lease = lease;
+    this.#workerId = lease.worker.id;
+    const conn = lease.connection;
+    conn.handler = this;
     const s = conn.socket;
     s.cork();
     for (const part of this.#headOut) s.write(part);
@@ -120,39 +129,37 @@ export class Exchange implements Waiter, UpstreamHandler {
   }
 
   refuse(refusal: Refusal): void {
-    if (this.finished) return;
+    if (this.#finished) return;
+    this.#finished = true;
     this.owner.refused(this, refusal);
   }
 
   // ---- request body ----------------------------------------------------------------------
 
-  /**
-   * Request body bytes from the client. Returns the index in `chunk` where the body ended (the
-   * rest is the next pipelined request), or -1 when all of `chunk` was body; -2 on bad framing.
-   */
-  feedBody(chunk: Buffer, start: number): number {
+  /** Request body bytes from the client, from `start` in `chunk`: more to come, ended (and where), or bad framing. */
+  feedBody(chunk: Buffer, start: number): BodyFeed {
     let end: number;
     if (this.#reqScanner !== null) {
       const r = this.#reqScanner.feed(chunk, start);
-      if (typeof r !== 'number') return -2;
+      if (typeof r !== 'number') return BODY_BAD_FRAMING;
       end = r === -1 ? chunk.length : r;
-      if (r !== -1) this.reqDone = true;
+      if (r !== -1) this.#reqDone = true;
     } else {
       end = Math.min(chunk.length, start + this.#reqRemaining);
       this.#reqRemaining -= end - start;
-      if (this.#reqRemaining === 0) this.reqDone = true;
+      if (this.#reqRemaining === 0) this.#reqDone = true;
     }
     if (end > start) {
       const part = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
-      if (this.upstream !== null) {
-        if (!this.upstream.socket.write(part)) this.owner.pauseClient();
+      if (this.#lease !== null) {
+        if (!this.#lease.connection.socket.write(part)) this.owner.pauseClient();
       } else {
         this.#early.push(part);
         this.#earlyBytes += part.length;
         if (this.#earlyBytes >= maxEarlyBody) this.owner.pauseClient();
       }
     }
-    return this.reqDone ? end : -1;
+    return this.#reqDone ? { kind: 'ended', next: end } : BODY_MORE;
   }
 
   // ---- UpstreamHandler -------------------------------------------------------------------
@@ -162,15 +169,16 @@ export class Exchange implements Waiter, UpstreamHandler {
   }
 
   onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void {
-    if (this.#resState === enum_.body) return this.#forwardBody(conn, chunk, 0, 0);
-    if (this.#resState !== enum_.head) {
+    if (this.#stage === 'body') return this.#forwardBody(conn, chunk, 0, 0);
+    if (this.#stage === 'tunnel') {
       // After 101 Switching Protocols the bytes belong to the new protocol: relay them.
-      if (this.#tunneled && !this.owner.write(chunk)) {
+      if (!this.owner.write(chunk)) {
         conn.socket.pause();
         this.owner.onClientDrain(() => conn.socket.resume());
       }
       return;
     }
+    if (this.#stage !== 'head') return;
     let buf = this.#resBuf === null ? chunk : Buffer.concat([this.#resBuf, chunk]);
     for (;;) {
       const r = parseResponseHead(buf);
@@ -190,7 +198,7 @@ export class Exchange implements Waiter, UpstreamHandler {
       const h = r.head;
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // 100 Continue and friends go to the client as they are; the real head follows.
-        this.sentToClient = true;
+        this.#sentToClient = true;
         this.owner.write(buf.subarray(0, h.headLength));
         buf = buf.subarray(h.headLength);
         if (buf.length === 0) {
@@ -200,19 +208,18 @@ export class Exchange implements Waiter, UpstreamHandler {
         continue;
       }
       this.#resBuf = null;
-      this.status = h.status;
+      this.#status = h.status;
       this.#resHead = h;
-      this.sentToClient = true;
+      this.#sentToClient = true;
       if (h.status === 101 && this.head.upgrade) {
-        this.#resState = enum_.done;
-        this.#tunneled = true;
+        this.#stage = 'tunnel';
         this.owner.write(buf);
-        this.worker!.tunnels++;
+        this.#lease!.upgrade();
         this.owner.tunnel(conn);
         return;
       }
       this.#resKind = responseBodyKind(h, this.head.method);
-      this.#resState = enum_.body;
+      this.#stage = 'body';
       if (this.#resKind === 'length') this.#resRemaining = h.contentLength;
       else if (this.#resKind === 'chunked') this.#resScanner = new ChunkedScanner();
       // RFC 9112 §9.6: the client asked to close, so the front door closes after this response
@@ -269,60 +276,61 @@ export class Exchange implements Waiter, UpstreamHandler {
     }
   }
 
+  /** Gives the lease back, once; the exchange keeps nothing of it. */
+  #release(outcome: LeaseOutcome): void {
+    const lease = this.#lease;
+    this.#lease = null;
+    lease?.release(outcome);
+  }
+
   #complete(clean: boolean): void {
-    this.#resState = enum_.done;
-    const conn = this.upstream!;
+    this.#stage = 'done';
     // A request that said "close" went to the worker as it was: the front door, the worker's
     // client, must not send another request on that connection (RFC 9112 §9.6).
-    const reusable = clean && this.reqDone && this.head.keepAlive && this.#resHead!.keepAlive && this.#resKind !== 'close';
-    this.upstream = null;
-    conn.pool.give(conn, reusable);
-    this.#finish();
+    const reusable = clean && this.#reqDone && this.head.keepAlive && this.#resHead!.keepAlive && this.#resKind !== 'close';
+    this.#finished = true;
+    this.#release(reusable ? 'completed' : 'completedClose');
     // The client's request body may still be arriving (an early answer): the connection ends.
-    this.owner.exchangeDone(!this.head.keepAlive || !this.reqDone || !this.#resHead!.keepAlive);
+    this.owner.exchangeDone(this, !this.head.keepAlive || !this.#reqDone || !this.#resHead!.keepAlive);
   }
 
   onUpstreamClose(conn: UpstreamConnection, _error: Error | null): void {
-    if (this.finished) return;
-    if (this.#tunneled) {
+    if (this.#finished) return;
+    if (this.#stage === 'tunnel') {
       // A tunnel ended.
-      this.worker!.tunnels--;
-      this.upstream = null;
-      this.#finish();
-      this.owner.abort();
+      this.#finished = true;
+      this.#release('upgraded');
+      this.owner.abort(this);
       return;
     }
-    if (this.#resState === enum_.body && this.#resKind === 'close') {
+    if (this.#stage === 'body' && this.#resKind === 'close') {
       // A close-delimited body ends with the connection; so must the client's.
-      this.upstream = null;
-      this.#finish();
-      this.owner.exchangeDone(true);
+      this.#stage = 'done';
+      this.#finished = true;
+      this.#release('completedClose');
+      this.owner.exchangeDone(this, true);
       return;
     }
     this.#fail(conn);
   }
 
   /** The worker's side broke before the response was complete. */
-  #fail(conn: UpstreamConnection): void {
-    this.upstream = null;
-    if (!conn.closed) conn.socket.destroy();
-    const worker = this.worker!;
-    this.worker = null;
-    worker.untrack(this, true);
-    this.pool.release(worker);
-    if (this.sentToClient) {
-      this.finished = true;
-      this.owner.abort();
+  #fail(_conn: UpstreamConnection): void {
+    const worker = this.#lease!.worker;
+    this.#release('workerDied');
+    if (this.#sentToClient) {
+      this.#finished = true;
+      this.owner.abort(this);
       return;
     }
     if (this.#retriable && this.#attempts < 2 && !this.#malformed) {
       // Safe to repeat and nothing reached the client: try once more.
-      this.#resState = enum_.head;
+      this.#stage = 'head';
       this.#resBuf = null;
       this.#retryOnVerdict(worker);
       return;
     }
-    this.finished = true;
+    this.#finished = true;
     this.pool.countRefusal('Connection_Abandoned_By_AppPool');
     this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', this.#malformed ? 'answered with a response that is not valid HTTP' : undefined);
   }
@@ -335,60 +343,42 @@ export class Exchange implements Waiter, UpstreamHandler {
    * exit follows its closed sockets within milliseconds, so one still ready after `verdictMs` is
    * taken to be alive.
    */
-  #retryOnVerdict(worker: WorkerProcess): void {
+  #retryOnVerdict(worker: LeasedWorker): void {
     if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
       this.exclude = worker;
       this.dispatch();
       return;
     }
     whenExitedOr(worker, verdictMs, () => {
-      if (this.finished) return; // the client left meanwhile
+      if (this.#finished) return; // the client left meanwhile
       this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
       this.dispatch();
     });
   }
 
-  #finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    const w = this.worker;
-    this.worker = null;
-    if (w !== null) {
-      w.untrack(this, false);
-      this.pool.release(w);
-    }
-  }
-
-  /** The client went away: give up the queue place or the worker connection. */
+  /** The client went away: give up the queue place or the lease. */
   abandon(): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.worker === null) {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#lease === null) {
       this.pool.cancel(this);
       return;
     }
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.socket.destroy();
-    const w = this.worker;
-    this.worker = null;
-    if (this.#tunneled) w.tunnels--;
-    w.untrack(this, false);
-    this.pool.release(w);
+    this.#release(this.#stage === 'tunnel' ? 'upgraded' : 'clientGone');
   }
 }
 
-/** Callbacks waiting for a worker's exit, by worker: one 'exit' listener however many wait. */
-const exitWaiters = new WeakMap<WorkerProcess, Set<() => void>>();
+/** Callbacks waiting for a worker's exit, by worker: one reaction to its exit however many wait. */
+const exitWaiters = new WeakMap<LeasedWorker, Set<() => void>>();
 
 /** Calls `fn` once: when `worker` exits or after `ms`, whichever comes first. */
-function whenExitedOr(worker: WorkerProcess, ms: number, fn: () => void): void {
+function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
   let waiting = exitWaiters.get(worker);
   if (waiting === undefined) {
     const all = new Set<() => void>();
     waiting = all;
     exitWaiters.set(worker, all);
-    worker.once('exit', () => {
+    void worker.exited.then(() => {
       exitWaiters.delete(worker);
       for (const run of [...all]) run();
     });
@@ -409,26 +399,3 @@ function withConnectionClose(buf: Buffer, headLength: number): Buffer {
 }
 
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n\r\n', 'latin1');
-
-/** The head sent to the worker: the client's, plus X-Forwarded-For/-Proto/-Host. */
-function buildHead(head: RequestHead, raw: Buffer, owner: ExchangeOwner): Buffer[] {
-  const host = head.hostRaw ?? '';
-  const extra = `X-Forwarded-For: ${owner.forwardedFor}\r\nX-Forwarded-Proto: ${owner.proto}\r\nX-Forwarded-Host: ${host}\r\n\r\n`;
-  if (!head.hasForwardedHeaders) {
-    // An X-Forwarded-For from the client stays: a second field line appends to the list (RFC 9110 §5.3).
-    // One buffer, so the head goes out in one write(2) rather than a writev of two parts.
-    const start = head.headStart;
-    const end = head.headLength - 2;
-    const out = Buffer.allocUnsafe(end - start + extra.length);
-    raw.copy(out, 0, start, end);
-    out.write(extra, end - start, 'latin1');
-    return [out];
-  }
-  // The client may not claim a scheme or host on the front door's behalf: drop its lines.
-  const lines = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
-  const kept = lines.filter((l) => {
-    const name = l.slice(0, l.indexOf(':')).toLowerCase();
-    return name !== 'x-forwarded-proto' && name !== 'x-forwarded-host';
-  });
-  return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(kept.join('\r\n') + extra, 'latin1')];
-}

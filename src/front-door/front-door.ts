@@ -7,21 +7,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Binding, SiteConfig, TlsConfig } from '../config/types.ts';
 import type { Pool } from '../pools/pool.ts';
-import { AccessLog } from './access-log.ts';
+import type { AccessLog } from './access-log.ts';
 import { ClientConnection } from './client-connection.ts';
+import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
+import { Upstreams } from './upstreams.ts';
 
-/** What client connections read: routes, pools, the access log. Swapped whole on reload. */
-export interface FrontDoorContext {
-  router: Router;
-  /** Timers of client connections, in ms (webLimits). */
-  limits: { connectionTimeout: number; headerWaitTimeout: number };
-  readonly pools: ReadonlyMap<string, Pool>;
-  readonly accessLog: AccessLog;
-  readonly connections: Set<ClientConnection>;
-  /** Told about a bug met on a connection (the connection is closed; the front door goes on). */
-  onInternalError?: (err: Error) => void;
-}
+export type { FrontDoorContext } from './front-door-context.ts';
 
 /** The listening sockets and the connections they hold. */
 export class FrontDoor {
@@ -29,7 +21,7 @@ export class FrontDoor {
   readonly #servers: Server[] = [];
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
-    this.context = { router: new Router(sites), limits, pools, accessLog, connections: new Set() };
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set() };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */

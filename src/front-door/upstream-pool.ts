@@ -2,9 +2,11 @@
  * Keep-alive connections from the front door to one worker. A connection carries one exchange at
  * a time; between exchanges it waits in the idle list (most recently used first), and an idle
  * connection is closed after `idleMs`, well under the worker's own keep-alive timeout (Node's
- * default is 5 s) so a worker never closes a connection the host is about to use.
+ * default is 5 s) so a worker never closes a connection the host is about to use. A connection is
+ * kept only while its worker takes requests: a draining, suspended or hung worker gets none back.
  */
 import { connect, type Socket } from 'node:net';
+import type { LeasedWorker } from '../pools/lease.ts';
 
 /** What an exchange implements to receive a connection's events. */
 export interface UpstreamHandler {
@@ -69,31 +71,33 @@ export class UpstreamConnection {
 
 /** The connections of one worker. */
 export class UpstreamPool {
+  readonly #worker: LeasedWorker;
   readonly #target: { path: string } | { port: number; host: string };
   readonly #idle: UpstreamConnection[] = [];
   #all = new Set<UpstreamConnection>();
   #closed = false;
 
-  constructor(address: { readonly path: string } | { readonly port: number }) {
+  constructor(worker: LeasedWorker) {
+    this.#worker = worker;
+    const address = worker.address;
     this.#target = 'path' in address ? { path: address.path } : { port: address.port, host: '127.0.0.1' };
   }
 
   /** An idle connection (unless `fresh`), or a new one (writes before it connects are buffered by net). */
-  take(handler: UpstreamHandler, fresh = false): UpstreamConnection {
+  take(fresh: boolean): UpstreamConnection {
     let conn = fresh ? undefined : this.#idle.pop();
     if (conn === undefined) {
       conn = new UpstreamConnection(this, connect(this.#target as never));
       this.#all.add(conn);
     }
-    conn.handler = handler;
     conn.uses++;
     return conn;
   }
 
-  /** Returns a connection whose exchange ended cleanly, or closes it. */
+  /** Returns a connection whose exchange ended cleanly (`reusable`), or closes it. */
   give(conn: UpstreamConnection, reusable: boolean): void {
     conn.handler = null;
-    if (!reusable || this.#closed || conn.closed) {
+    if (!reusable || this.#closed || conn.closed || this.#worker.state !== 'ready' || this.#worker.hung) {
       conn.socket.destroy();
       return;
     }

@@ -8,7 +8,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { CpuConfig, PoolConfig } from '../config/types.ts';
-import type { PoolState, PoolStopReason } from '../admin/host-control.ts';
+import type { PoolState, PoolStopReason } from './pool-state.ts';
 import { EventIds } from '../events/event-ids.ts';
 import type { WorkerProcess } from '../supervisor/worker-process.ts';
 import { readCpuSeconds } from '../supervisor/proc-stats.ts';

@@ -6,8 +6,13 @@
  * Why a pool stopped is a separate field (`PoolStopReason`): admin, rapidFail, cpuLimit, identity,
  * config. A stopped pool answers per loadBalancerCapabilities (503 or a connection reset).
  */
-import type { PoolState } from '../admin/host-control.ts';
 import { IllegalTransitionError } from '../supervisor/worker-state.ts';
+
+/** Where a pool is in its life (DESIGN §2). */
+export type PoolState = 'started' | 'stopping' | 'stopped';
+
+/** Why a pool is not started; null while it is. */
+export type PoolStopReason = 'admin' | 'rapidFail' | 'cpuLimit' | 'identity' | 'config' | null;
 
 const transitions: Readonly<Record<PoolState, readonly PoolState[]>> = {
   started: ['stopping'],

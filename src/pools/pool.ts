@@ -1,36 +1,29 @@
 /**
- * An application pool: the unit of isolation and policy (IIS app pool). It owns its workers, its
- * queue and its failure window, and decides when to start, recycle, orphan and stop workers.
- *
- * Invariants (checked by verifyInvariants(), which tests call):
- * - a stopped pool has no queued request and no live worker;
- * - if the queue holds a request that excludes no worker, no ready healthy worker is free to take it;
- * - at most one recycle runs at a time, so a web garden never drops below N-1 ready workers.
+ * An application pool: the unit of isolation and policy (IIS app pool). This is the shell: it
+ * carries out what the pure core (pool-core.ts) decides — starts, drains, kills and orphans worker
+ * processes, writes the events, runs the timers (schedule, back-off, CPU) — and hands the front door
+ * a lease for each request. Every decision, and the invariants, are the core's.
  */
-import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
-import { chown, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { PoolConfig } from '../config/types.ts';
-import type { PoolSnapshot, PoolState, PoolStopReason } from '../admin/host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import type { PoolOutputLog } from '../events/output-log.ts';
 import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
-import { buildSpawnSpec, type WorkerAddress } from '../supervisor/spawn-spec.ts';
+import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
 import { resolveIdentity, IdentityError, type Identity } from '../supervisor/identity.ts';
-import { isLive } from '../supervisor/worker-state.ts';
 import { runAction } from '../supervisor/run-action.ts';
-import { Orphanage } from './orphanage.ts';
-import { transitionPool } from './pool-state.ts';
-import { RequestQueue, type Refusal, type RefusalReason, type Waiter } from './request-queue.ts';
-import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
-import { planMissedPing } from './policy/ping-policy.ts';
-import { periodicTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
-import { Recycler } from './recycler.ts';
-import { ScheduleTimer } from './schedule-timer.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
+import type { PoolState, PoolStopReason } from './pool-state.ts';
+import type { PoolSnapshot } from './pool-snapshot.ts';
+import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
+import { Lease, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
+import { Orphanage } from './orphanage.ts';
+import type { FailureRecord } from './policy/rapid-fail.ts';
+import type { RecycleTrigger } from './policy/recycle-policy.ts';
+import { recycleEventId } from './policy/recycle-policy.ts';
+import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
+import { allocateAddress } from './worker-address.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -38,6 +31,7 @@ export interface PoolServices {
   readonly output: PoolOutputLog;
   /** Directory for worker unix sockets. */
   readonly runDir: string;
+  /** The clock (epoch ms) of the pool, its core and its workers. */
   readonly now: () => number;
   readonly diagnostics: PoolDiagnostics;
 }
@@ -52,41 +46,29 @@ export interface PoolDiagnostics {
   captureHang(worker: WorkerProcess): Promise<void>;
 }
 
-const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = {
-  admin: 'Disabled',
-  rapidFail: 'AppOffline',
-  cpuLimit: 'AppShutdown',
-  identity: 'AppOffline',
-  config: 'Disabled',
+type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
+
+/** /proc, read only when a limit asks for it. */
+const memoryProbe: MemoryProbe<WorkerProcess> = {
+  virtualBytes: (w) => (w.pid === null ? null : readProcessStats(w.pid)?.virtualBytes ?? null),
+  privateBytes: (w) => (w.pid === null ? null : readPrivateBytes(w.pid)),
 };
 
 let workerSeq = 0;
 
 /** One application pool. */
-export class Pool extends EventEmitter {
-  config: PoolConfig;
-  state: PoolState = 'stopped';
-  stopReason: PoolStopReason = 'admin';
-  readonly workers: WorkerProcess[] = [];
-  readonly #orphanage = new Orphanage((id, message, extra) => void this.#event(id, message, extra));
-  readonly queue: RequestQueue;
-  requests = 0;
-  readonly refused: Record<string, number> = {};
+export class Pool {
   readonly #services: PoolServices;
-  #rapidFail: RapidFailWindow;
-  readonly #recycler: Recycler;
-  #startFailures = 0;
-  #startDelay: NodeJS.Timeout | null = null;
-  #schedule: ScheduleTimer | null = null;
-  #lastPrivateSample = 0;
+  readonly #core: PoolCore<WorkerProcess>;
+  readonly #orphanage = new Orphanage((id, message, extra) => void this.#event(id, message, extra));
   readonly #cpu: CpuLimiter;
+  #schedule: ScheduleTimer | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  readonly #leaseEnded = (worker: WorkerProcess): void => this.#core.released(worker);
 
   constructor(config: PoolConfig, services: PoolServices) {
-    super();
-    this.config = config;
     this.#services = services;
-    this.queue = new RequestQueue(config.queueLength);
-    this.#rapidFail = this.#makeWindow(config);
+    this.#core = new PoolCore(config, services.now, this.#effects());
     const pool = this;
     this.#cpu = new CpuLimiter({
       get name() { return pool.name; },
@@ -98,30 +80,30 @@ export class Pool extends EventEmitter {
       stopBySelf: () => this.#stopBySelf('cpuLimit'),
       start: () => this.start(false),
     });
-    this.#recycler = new Recycler({
-      get name() { return pool.name; },
-      get config() { return pool.config; },
-      get state() { return pool.state; },
-      get workers() { return pool.workers; },
-      start: (replacementFor) => this.#startWorker(replacementFor),
-      active: () => this.#active(),
-      event: (id, message, extra) => void this.#event(id, message, extra),
-    });
   }
 
   get name(): string {
-    return this.config.name;
+    return this.#core.config.name;
+  }
+  get config(): PoolConfig {
+    return this.#core.config;
+  }
+  get state(): PoolState {
+    return this.#core.state;
+  }
+  get stopReason(): PoolStopReason {
+    return this.#core.stopReason;
+  }
+  /** The pool's workers (orphans excluded). */
+  get workers(): readonly WorkerProcess[] {
+    return this.#core.workers;
+  }
+  /** Whether the pool can take a request now (for /health/pools/:name). */
+  get available(): boolean {
+    return this.#core.available;
   }
 
-  #makeWindow(config: PoolConfig): RapidFailWindow {
-    return new RapidFailWindow({
-      enabled: config.failure.rapidFailProtection,
-      intervalMs: config.failure.rapidFailProtectionInterval,
-      maxFailures: config.failure.rapidFailProtectionMaxCrashes,
-    });
-  }
-
-  #event(id: number, message: string, extra: { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' } = {}): number {
+  #event(id: number, message: string, extra: EventExtra = {}): number {
     const e = this.#services.events.write({
       id,
       message,
@@ -138,38 +120,31 @@ export class Pool extends EventEmitter {
 
   /** Starts the pool: it takes requests again; AlwaysRunning pools start their workers now. */
   start(byAdmin: boolean): void {
-    if (this.state === 'started') return;
-    if (this.state === 'stopping') return;
-    this.state = transitionPool(this.state, 'started');
-    this.stopReason = null;
+    if (!this.#core.start()) return;
     this.#cpu.cancelRestart();
-    this.#rapidFail.clear();
-    this.#startFailures = 0;
     if (byAdmin) this.#event(EventIds.PoolStartedByAdmin, `Application pool '${this.name}' was started by an administrator.`);
     this.#armSchedule();
-    this.#ensureWorkers();
+    this.#core.ensureWorkers();
   }
 
   /** Stops the pool: refuses queued and new requests, drains every worker. */
   async stop(reason: Exclude<PoolStopReason, null>, options: { event?: boolean; why?: string } = {}): Promise<void> {
-    if (this.state !== 'started') {
-      if (this.state === 'stopped' && reason !== 'admin') this.stopReason = reason;
-      return;
-    }
-    this.state = transitionPool(this.state, 'stopping');
-    this.stopReason = reason;
+    if (!this.#core.stop(reason)) return;
+    await this.#windDown(reason, options);
+  }
+
+  /** The pool is stopping (the core says so): timers stop, every worker drains. */
+  async #windDown(reason: Exclude<PoolStopReason, null>, options: { event?: boolean; why?: string } = {}): Promise<void> {
     this.#schedule?.stop();
     this.#schedule = null;
-    if (this.#startDelay) clearTimeout(this.#startDelay);
-    this.#startDelay = null;
-    this.#recycler.clear();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.#cpu.stopThrottle();
-    this.queue.refuseAll(this.refusal());
     if (reason === 'admin' && options.event !== false) {
       this.#event(EventIds.PoolStoppedByAdmin, `Application pool '${this.name}' was stopped by an administrator.`);
     }
     await Promise.all(this.workers.map((w) => w.drain(options.why ?? `pool stopped (${reason})`)));
-    this.state = transitionPool(this.state, 'stopped');
+    this.#core.stopped();
   }
 
   /** Host shutdown: stop, and kill every orphan (they must not outlive the host). */
@@ -178,143 +153,109 @@ export class Pool extends EventEmitter {
     await this.#orphanage.killAll();
   }
 
-  /** How a stopped pool answers (loadBalancerCapabilities). */
-  refusal(reason?: RefusalReason): Refusal {
-    const r = reason ?? stopReasonRefusal[this.stopReason ?? 'admin'];
-    return { reason: r, reset: this.config.failure.loadBalancerCapabilities === 'TcpLevel' && r !== 'QueueFull' };
+  /** A stop the host decides by itself (IIS: rapid-fail, CPU limit, identity) runs autoShutdownAction. */
+  #stopBySelf(reason: 'cpuLimit' | 'identity'): void {
+    if (!this.#core.stop(reason)) return;
+    void this.#windDown(reason);
+    this.#autoShutdownAction();
   }
 
-  // ---- the front door's side -------------------------------------------------------------
-
-  /** A ready worker for a request now, a refusal, or null when the waiter was queued. */
-  acquire(waiter: Waiter): WorkerProcess | Refusal | null {
-    if (this.state !== 'started') return this.#refuse(this.refusal());
-    const worker = this.#pick(waiter.exclude);
-    if (worker !== null) {
-      this.#grant(worker);
-      // A web garden grows under traffic, one worker at a time, up to maxProcesses.
-      if (this.config.processModel.maxProcesses > 1) this.#demandStart();
-      return worker;
-    }
-    if (this.queue.full) return this.#refuse(this.refusal('QueueFull'));
-    this.queue.push(waiter);
-    this.#demandStart();
-    return null;
-  }
-
-  #refuse(refusal: Refusal): Refusal {
-    this.refused[refusal.reason] = (this.refused[refusal.reason] ?? 0) + 1;
-    return refusal;
-  }
-
-  /** A queued request gave up (client went away). */
-  cancel(waiter: Waiter): void {
-    this.queue.remove(waiter);
-  }
-
-  /** A request on `worker` finished (answered, failed, or abandoned). */
-  release(worker: WorkerProcess): void {
-    worker.requestDone();
-    const limit = this.config.recycling.periodicRestart.requests;
-    if (limit > 0 && worker.requests >= limit && worker.state === 'ready' && !worker.recycling) {
-      this.recycleWorker(worker, 'Requests', { requests: worker.requests, limit });
-    }
-    if (this.queue.length > 0) this.#dispatch();
-  }
-
-  /** Counts a refused request the front door decided on itself (e.g. retry exhausted). */
-  countRefusal(reason: RefusalReason): void {
-    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
-  }
-
-  #grant(worker: WorkerProcess): void {
-    if (worker.state === 'suspended') worker.thaw();
-    worker.inFlight++;
-    worker.requests++;
-    worker.lastActivityAt = this.#services.now();
-    this.requests++;
-  }
-
-  /** Least outstanding requests among ready workers, healthy ones first (DESIGN §5). */
-  #pick(exclude: WorkerProcess | null): WorkerProcess | null {
-    let best: WorkerProcess | null = null;
-    for (const w of this.workers) {
-      if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung) continue;
-      if (best === null) {
-        best = w;
-        continue;
-      }
-      const wh = w.health === 'healthy' ? 0 : 1;
-      const bh = best.health === 'healthy' ? 0 : 1;
-      if (wh < bh || (wh === bh && w.inFlight < best.inFlight)) best = w;
-    }
-    return best;
-  }
-
-  #dispatch(): void {
-    this.queue.dispatch((exclude) => {
-      const w = this.#pick(exclude);
-      if (w !== null) this.#grant(w);
-      return w;
-    });
-  }
-
-  // ---- workers ---------------------------------------------------------------------------
-
-  /**
-   * Workers that count toward maxProcesses: live ones not being replaced. With
-   * disallowOverlappingRotation, one being replaced holds its slot until it has exited, so the
-   * new worker never runs beside the old one.
-   */
-  #active(): WorkerProcess[] {
-    const strict = this.config.recycling.disallowOverlappingRotation;
-    return this.workers.filter((w) => {
-      if (w.state === 'starting' || w.state === 'ready' || w.state === 'suspended') return !w.replaced || strict;
-      return w.state === 'draining' && w.replaced && strict;
-    });
-  }
-
-  /** Starts a worker for waiting requests, while below maxProcesses (on-demand start). */
-  #demandStart(): void {
-    if (this.state !== 'started' || this.#startDelay !== null) return;
-    const active = this.#active();
-    const starting = active.some((w) => w.state === 'starting');
-    if (starting || active.length >= this.config.processModel.maxProcesses) return;
-    // A web garden grows one worker at a time while requests wait.
-    this.#startWorker();
-  }
-
-  /** AlwaysRunning pools keep maxProcesses workers; OnDemand pools start for the queue. */
-  #ensureWorkers(): void {
-    if (this.state !== 'started') return;
-    if (this.config.startMode === 'AlwaysRunning') {
-      while (this.#active().length < this.config.processModel.maxProcesses && this.#startDelay === null) {
-        if (this.#startWorker() === null) return;
-      }
-    }
-    if (this.queue.length > 0) this.#demandStart();
-  }
-
-  async #allocateAddress(id: string, identity: Identity): Promise<WorkerAddress> {
-    if (this.config.listen === 'unix') {
-      if (identity.uid === null && identity.gid === null) return { path: join(this.#services.runDir, `${id}.sock`) };
-      // A worker running as another user makes its socket in a folder of its own pool, owned by it.
-      const dir = join(this.#services.runDir, this.name);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chown(dir, identity.uid ?? process.getuid?.() ?? 0, identity.gid ?? process.getgid?.() ?? 0);
-      return { path: join(dir, `${id}.sock`) };
-    }
-    return new Promise((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const port = (probe.address() as { port: number }).port;
-        probe.close(() => resolve({ port }));
+  #autoShutdownAction(): void {
+    const action = this.config.failure.autoShutdownAction;
+    if (!action) return;
+    void runAction(action.map((a) => a.replaceAll('{pool}', this.name)), this.config.cwd).then((r) => {
+      this.#event(EventIds.AutoShutdownActionRan, `autoShutdownAction for pool '${this.name}' exited with ${r.error ?? `code ${r.code}`}.`, {
+        details: { action, exitCode: r.code, output: r.output, error: r.error },
       });
     });
   }
 
-  #startWorker(replacementFor: WorkerProcess | null = null): WorkerProcess | null {
+  /** How a stopped pool answers (loadBalancerCapabilities). */
+  refusal(reason?: RefusalReason): Refusal {
+    return this.#core.refusal(reason);
+  }
+
+  // ---- the front door's side -------------------------------------------------------------
+
+  /** A lease on a ready worker now, a refusal, or null when the waiter was queued (it gets `grant` or `refuse` later). */
+  acquire<C>(waiter: Waiter<C>): Lease<C> | Refusal | null {
+    const r = this.#core.acquire(waiter);
+    if (r === null || !(r instanceof WorkerProcess)) return r;
+    return new Lease(r, waiter, this.#leaseEnded);
+  }
+
+  /** A queued request gave up (client went away). */
+  cancel(waiter: Waiter): void {
+    this.#core.cancel(waiter);
+  }
+
+  /** Counts a refused request the front door decided on itself (e.g. retry exhausted). */
+  countRefusal(reason: RefusalReason): void {
+    this.#core.countRefusal(reason);
+  }
+
+  // ---- carrying out the core's decisions ---------------------------------------------------
+
+  #effects(): PoolEffects<WorkerProcess> {
+    return {
+      startWorker: (replacementFor) => this.#startWorker(replacementFor),
+      drainWorker: (worker, reason) => void worker.drain(reason),
+      grant: (waiter, worker) => waiter.grant(new Lease(worker, waiter, this.#leaseEnded)),
+      suspendWorker: (w, idleMs) => {
+        if (!w.suspend()) return;
+        const pm = this.config.processModel;
+        this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was suspended after ${pm.idleTimeout} ms without a request.`, {
+          worker: w,
+          details: { idleTimeoutMs: pm.idleTimeout, action: 'Suspend', idleMs },
+        });
+      },
+      shutDownIdle: (w, idleMs) => {
+        const pm = this.config.processModel;
+        this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was shut down after ${pm.idleTimeout} ms without a request.`, {
+          worker: w,
+          details: { idleTimeoutMs: pm.idleTimeout, action: 'Terminate', idleMs },
+        });
+        void w.drain('idle timeout');
+      },
+      retryStartsIn: (delayMs) => {
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = null;
+          this.#core.retryStarts();
+        }, delayMs);
+        this.#retryTimer.unref();
+      },
+      rapidFailTripped: (failures) => this.#rapidFailTripped(failures),
+      logRecycle: (worker, trigger, details) => this.#logRecycle(worker, trigger, details),
+      logReplacementFailed: (old, replacement) => {
+        const facts = replacement.exitFacts;
+        this.#event(EventIds.OverlappedRecycleFailed, `The replacement for worker ${old.id} did not become ready; the old worker keeps serving.`, {
+          worker: old,
+          details: { replacement: replacement.id, exitCode: facts?.code ?? null, signal: facts?.signal ?? null },
+        });
+      },
+    };
+  }
+
+  #rapidFailTripped(failures: readonly FailureRecord[]): void {
+    const f = this.config.failure;
+    this.#event(EventIds.RapidFailStopped, `Application pool '${this.name}' was stopped by rapid-fail protection: ${f.rapidFailProtectionMaxCrashes} failures within ${f.rapidFailProtectionInterval} ms.`, {
+      details: { failures: failures.map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString() })), loadBalancerCapabilities: f.loadBalancerCapabilities },
+    });
+    void this.#windDown('rapidFail');
+    this.#autoShutdownAction();
+  }
+
+  #logRecycle(worker: WorkerProcess | null, trigger: RecycleTrigger, details: Record<string, unknown>): void {
+    const who = worker ? `worker ${worker.id} (pid ${worker.pid})` : 'the pool';
+    const reason = typeof details.reason === 'string' ? `: ${details.reason}` : '';
+    this.#event(recycleEventId(trigger), `Recycling ${who} of pool '${this.name}' (${trigger}${reason}).`, {
+      worker: worker ?? undefined,
+      level: 'warning',
+      details: { trigger, ...details },
+    });
+  }
+
+  #startWorker(replacementFor: WorkerProcess | null): WorkerProcess | null {
     let identity: Identity;
     try {
       identity = resolveIdentity(this.config.processModel.user, this.config.processModel.group);
@@ -330,10 +271,9 @@ export class Pool extends EventEmitter {
     }
     const id = `${this.name}-${++workerSeq}`;
     const config = this.config;
-    const worker = new WorkerProcess(id, config);
-    this.workers.push(worker);
-    this.#wire(worker, replacementFor);
-    void this.#allocateAddress(id, identity).then(
+    const worker = new WorkerProcess(id, config, this.#services.now);
+    this.#wire(worker);
+    void allocateAddress(config, this.#services.runDir, id, identity).then(
       (address) => {
         worker.setAddress(address);
         if (worker.exitFacts !== null) return;
@@ -385,16 +325,13 @@ export class Pool extends EventEmitter {
     });
   }
 
-  #wire(worker: WorkerProcess, replacementFor: WorkerProcess | null): void {
+  #wire(worker: WorkerProcess): void {
     this.#on(worker, 'ready', () => {
-      this.#startFailures = 0;
       this.#event(EventIds.WorkerReady, `Worker ${worker.id} is ready (pid ${worker.pid}).`, {
         worker,
         details: { startupMs: worker.readyAt - worker.createdAt },
       });
-      if (replacementFor !== null && isLive(replacementFor.state)) void replacementFor.drain('recycled');
-      this.#dispatch();
-      this.#recycler.settled(worker);
+      this.#core.ready(worker);
     });
     this.#on(worker, 'spawnError', (err: Error) => {
       this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} could not be started: ${err.message}`, { worker, level: 'error', details: { error: err.message } });
@@ -407,14 +344,14 @@ export class Pool extends EventEmitter {
       });
       worker.expectExit('startupTimeLimit');
       worker.kill();
-      this.#failure('startupTimeLimit');
+      this.#core.failure('startupTimeLimit');
     });
     this.#on(worker, 'shutdownTimeout', (limit: number) => {
       this.#event(EventIds.ShutdownTimeLimit, `Worker ${worker.id} (pid ${worker.pid}) did not stop within the shutdown time limit of ${limit} ms and was killed.`, {
         worker,
         details: { shutdownTimeLimitMs: limit },
       });
-      this.#failure('shutdownTimeLimit');
+      this.#core.failure('shutdownTimeLimit');
     });
     this.#on(worker, 'pingMissed', (ms: number) => this.#onPingMissed(worker, ms));
     this.#on(worker, 'unhealthy', (reason: string, message: Record<string, unknown>) => {
@@ -423,54 +360,31 @@ export class Pool extends EventEmitter {
     });
     this.#on(worker, 'channelBroken', () => {
       this.#event(EventIds.ChannelBroken, `Worker ${worker.id} (pid ${worker.pid}) closed its control channel while still running: a fatal communication error. It will be recycled.`, { worker });
-      this.#failure('channelBroken');
-      worker.health = 'unhealthy';
+      this.#core.failure('channelBroken');
       this.recycleWorker(worker, 'IsapiUnhealthy', { reason: 'control channel closed' }, { event: false });
     });
-    this.#on(worker, 'exit', (facts: ExitFacts) => this.#onExit(worker, facts, replacementFor));
+    this.#on(worker, 'exit', (facts: ExitFacts) => this.#onExit(worker, facts));
   }
 
   async #onPingMissed(worker: WorkerProcess, ms: number): Promise<void> {
-    worker.health = 'unhealthy';
     this.#event(EventIds.PingMissed, `Worker ${worker.id} (pid ${worker.pid}) did not answer a ping within ${ms} ms: it is considered hung.`, {
       worker,
       details: { pingResponseTimeMs: ms, inFlight: worker.inFlight },
     });
-    worker.replaced = true;
-    // The requests it holds will not be answered: a GET goes to another worker now (the front
-    // door retries it), not after the stacks are captured and the process is killed.
-    worker.upstream.destroyAll();
-    const stopped = this.#failure('pingMissed');
-    const plan = planMissedPing(this.config.failure, this.config.diagnostics, stopped, this.#orphanage.orphans.length);
-    // The replacement starts at once, not on the next request, and the hung worker takes no new
-    // request while its stacks are captured.
-    if (plan.replace) this.#ensureCapacity();
+    // The replacement starts at once (the core decides), and the hung worker takes no new request
+    // while its stacks are captured.
+    const plan = this.#core.missedPing(worker, this.#orphanage.orphans.length);
     if (plan.capture) await this.#services.diagnostics.captureHang(worker).catch(() => {});
     if (plan.dispose === 'orphan') {
-      this.#orphan(worker, plan.orphansToKill);
+      this.#core.forget(worker);
+      this.#orphanage.adopt(worker, this.config, plan.orphansToKill);
     } else {
       worker.expectExit('pingMissed');
       worker.kill();
     }
   }
 
-  /** Starts workers until maxProcesses count, or one for an on-demand pool with nothing ready. */
-  #ensureCapacity(): void {
-    const active = this.#active();
-    if (active.length < this.config.processModel.maxProcesses && (this.config.startMode === 'AlwaysRunning' || this.queue.length > 0 || active.every((w) => w.state !== 'ready'))) {
-      this.#startWorker();
-    }
-  }
-
-  #orphan(worker: WorkerProcess, orphansToKill: number): void {
-    const at = this.workers.indexOf(worker);
-    if (at !== -1) this.workers.splice(at, 1);
-    this.#orphanage.adopt(worker, this.config, orphansToKill);
-  }
-
-  #onExit(worker: WorkerProcess, facts: ExitFacts, replacementFor: WorkerProcess | null): void {
-    const at = this.workers.indexOf(worker);
-    if (at !== -1) this.workers.splice(at, 1);
+  #onExit(worker: WorkerProcess, facts: ExitFacts): void {
     if (!facts.expected) {
       const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
       const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.`, {
@@ -483,78 +397,29 @@ export class Pool extends EventEmitter {
           requests: worker.requests,
           // The requests the worker held when it died (method and path): their connections broke
           // a moment before the exit was seen, so they are listed from both places.
-          requestsInHand: [...worker.requestsInFlight.values(), ...worker.requestsAbandoned],
+          requestsInHand: [...worker.requestsInHand(), ...worker.requestsAbandoned],
         },
       });
       this.#services.diagnostics.onCrash(worker, facts, seq);
-      if (facts.stateBefore === 'starting') this.#startFailures++;
-      this.#failure('crash');
     } else if (facts.stateBefore !== 'orphaned') {
       this.#event(EventIds.WorkerStopped, `Worker ${worker.id} (pid ${worker.pid}) stopped${worker.stopReason ? ` (${worker.stopReason})` : ''}.`, {
         worker,
         details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, reason: worker.stopReason },
       });
     }
-    if (facts.stateBefore === 'starting' && replacementFor !== null && isLive(replacementFor.state)) {
-      this.#recycler.replacementFailed(replacementFor, worker, facts);
-    }
-    this.#recycler.settled(worker);
-    if (this.state !== 'started') return;
-    // Crash loops back off (100 ms doubling to 5 s) so a worker that dies at start does not spin.
-    if (this.#startFailures > 0 && (this.queue.length > 0 || this.config.startMode === 'AlwaysRunning')) {
-      const delay = Math.min(5_000, 100 * 2 ** (this.#startFailures - 1));
-      if (this.#startDelay === null) {
-        this.#startDelay = setTimeout(() => {
-          this.#startDelay = null;
-          this.#ensureWorkers();
-        }, delay);
-        this.#startDelay.unref();
-      }
-      return;
-    }
-    this.#ensureWorkers();
-    this.#dispatch();
-  }
-
-  /** Counts a failure toward rapid-fail protection; true when it stopped the pool. */
-  #failure(kind: FailureKind): boolean {
-    const now = this.#services.now();
-    if (!this.#rapidFail.record(kind, now) || this.state !== 'started') return false;
-    const f = this.config.failure;
-    this.#event(EventIds.RapidFailStopped, `Application pool '${this.name}' was stopped by rapid-fail protection: ${f.rapidFailProtectionMaxCrashes} failures within ${f.rapidFailProtectionInterval} ms.`, {
-      details: { failures: this.#rapidFail.recent(now).map((r) => ({ kind: r.kind, at: new Date(r.at).toISOString() })), loadBalancerCapabilities: f.loadBalancerCapabilities },
-    });
-    this.#stopBySelf('rapidFail');
-    return true;
-  }
-
-  /** A stop the host decides by itself (IIS: rapid-fail, CPU limit, identity) runs autoShutdownAction. */
-  #stopBySelf(reason: 'rapidFail' | 'cpuLimit' | 'identity'): void {
-    if (this.state !== 'started') return;
-    void this.stop(reason);
-    this.#autoShutdownAction();
-  }
-
-  #autoShutdownAction(): void {
-    const action = this.config.failure.autoShutdownAction;
-    if (!action) return;
-    void runAction(action.map((a) => a.replaceAll('{pool}', this.name)), this.config.cwd).then((r) => {
-      this.#event(EventIds.AutoShutdownActionRan, `autoShutdownAction for pool '${this.name}' exited with ${r.error ?? `code ${r.code}`}.`, {
-        details: { action, exitCode: r.code, output: r.output, error: r.error },
-      });
-    });
+    this.#core.exited(worker, facts);
   }
 
   // ---- recycling -------------------------------------------------------------------------
 
   /** Recycles every worker of the pool (admin, schedule, config change), one at a time. */
   recycle(trigger: RecycleTrigger, details: Record<string, unknown> = {}): void {
-    if (this.state === 'started') this.#recycler.recycleAll(trigger, details);
+    this.#core.recycle(trigger, details);
   }
 
   /** Queues one worker for recycling; the recycle runs when no other one does. */
   recycleWorker(worker: WorkerProcess, trigger: RecycleTrigger, details: Record<string, unknown>, options: { event?: boolean } = {}): void {
-    this.#recycler.recycle(worker, trigger, details, options);
+    this.#core.recycleWorker(worker, trigger, details, options);
   }
 
   #armSchedule(): void {
@@ -567,101 +432,43 @@ export class Pool extends EventEmitter {
     });
   }
 
-  /** Periodic work: idle timeout, time and memory triggers. Called by the host's tick. */
+  /** Periodic work: idle timeout, time and memory triggers, the CPU limit. Called by the host's tick. */
   tick(now: number): void {
     if (this.state !== 'started') return;
-    const pm = this.config.processModel;
-    const pr = this.config.recycling.periodicRestart;
-    const samplePrivate = pr.privateMemory > 0 && now - this.#lastPrivateSample >= 5_000;
-    if (samplePrivate) this.#lastPrivateSample = now;
-    for (const w of [...this.workers]) {
-      if (w.state !== 'ready') continue;
-      if (pm.idleTimeout > 0 && w.inFlight === 0 && now - w.lastActivityAt >= pm.idleTimeout && !w.recycling) {
-        this.#idle(w, now);
-        continue;
-      }
-      if (w.recycling) continue;
-      const stats = pr.memory > 0 && w.pid !== null ? readProcessStats(w.pid) : null;
-      const priv = samplePrivate && w.pid !== null ? readPrivateBytes(w.pid) : null;
-      const due = periodicTrigger(pr, this.config.recycling.recycleJitter, {
-        id: w.id,
-        readyAt: w.readyAt,
-        virtualBytes: stats?.virtualBytes ?? null,
-        privateBytes: priv,
-      }, now);
-      if (due) this.recycleWorker(w, due.trigger, due.details);
-    }
-    if (this.config.startMode === 'AlwaysRunning') this.#ensureWorkers();
+    this.#core.tick(now, memoryProbe);
     this.#cpu.tick(now);
-  }
-
-  #idle(w: WorkerProcess, now: number): void {
-    const pm = this.config.processModel;
-    if (pm.idleTimeoutAction === 'Suspend') {
-      if (w.suspend()) {
-        this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was suspended after ${pm.idleTimeout} ms without a request.`, {
-          worker: w,
-          details: { idleTimeoutMs: pm.idleTimeout, action: 'Suspend', idleMs: now - w.lastActivityAt },
-        });
-      }
-      return;
-    }
-    // AlwaysRunning pools are not shut down for idleness (IIS: idle timeout applies to OnDemand).
-    if (this.config.startMode === 'AlwaysRunning') return;
-    this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was shut down after ${pm.idleTimeout} ms without a request.`, {
-      worker: w,
-      details: { idleTimeoutMs: pm.idleTimeout, action: 'Terminate', idleMs: now - w.lastActivityAt },
-    });
-    void w.drain('idle timeout');
   }
 
   /** Applies a changed configuration; the caller decides whether to recycle. */
   reconfigure(config: PoolConfig): void {
-    const f = this.config.failure;
-    const g = config.failure;
-    this.config = config;
-    this.queue.capacity = config.queueLength;
-    // A reload keeps the failures counted so far unless the protection itself changed.
-    if (f.rapidFailProtection !== g.rapidFailProtection || f.rapidFailProtectionInterval !== g.rapidFailProtectionInterval || f.rapidFailProtectionMaxCrashes !== g.rapidFailProtectionMaxCrashes) {
-      this.#rapidFail = this.#makeWindow(config);
-    }
+    this.#core.reconfigure(config);
     if (this.state === 'started') this.#armSchedule();
-  }
-
-  /** Whether the pool can take a request now (for /health/pools/:name). */
-  get available(): boolean {
-    return this.state === 'started' && !this.queue.full;
   }
 
   /** A read-only view for the admin API. */
   inspect(): PoolSnapshot {
-    const live = [...this.workers, ...this.#orphanage.orphans];
+    const core = this.#core;
+    const live = [...core.workers, ...this.#orphanage.orphans];
     return {
       name: this.name,
-      state: this.state,
-      stopReason: this.state === 'started' ? null : this.stopReason,
+      state: core.state,
+      stopReason: core.state === 'started' ? null : core.stopReason,
       startMode: this.config.startMode,
       maxProcesses: this.config.processModel.maxProcesses,
       queueLength: this.config.queueLength,
-      queued: this.queue.length,
-      inFlight: this.workers.reduce((n, w) => n + w.inFlight, 0),
-      requests: this.requests,
-      refused: { ...this.refused },
-      recentFailures: this.#rapidFail.count(this.#services.now()),
+      queued: core.queue.length,
+      inFlight: core.workers.reduce((n, w) => n + w.inFlight, 0),
+      requests: core.requests,
+      refused: { ...core.refused },
+      recentFailures: core.recentFailures(),
       workers: live.map((w) => w.inspect()),
-      available: this.available,
+      available: core.available,
     };
   }
 
-  /** Checks the invariants stated at the top of this file; throws on a violation. */
+  /** Checks the core's invariants (pool-core.ts); throws on a violation. */
   verifyInvariants(): void {
-    if (this.state === 'stopped') {
-      if (this.queue.length > 0) throw new Error(`pool ${this.name}: stopped with ${this.queue.length} queued`);
-      if (this.workers.some((w) => isLive(w.state) && w.state !== 'draining')) throw new Error(`pool ${this.name}: stopped with a live worker`);
-    }
-    if (this.state === 'started' && this.queue.waitingForAny && this.#pick(null) !== null) {
-      throw new Error(`pool ${this.name}: requests queued while a ready worker is free`);
-    }
+    this.#core.verifyInvariants(this.name);
   }
 }
 

@@ -1,25 +1,11 @@
 /**
  * The per-pool queue (IIS `queueLength`): requests waiting for a ready worker, first come first
  * served, bounded. A waiter may exclude one worker (a retry must not go back to the worker that
- * just failed it).
+ * just failed it). Pure: it holds waiters and hands them to whatever `pick` finds.
  */
-import type { WorkerProcess } from '../supervisor/worker-process.ts';
+import type { Refusal, Waiter } from './lease.ts';
 
-/** Why the front door refused a request: the HTTP.sys reason phrases of the access log. */
-export type RefusalReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'Connection_Abandoned_By_AppPool';
-
-export interface Refusal {
-  readonly reason: RefusalReason;
-  /** TcpLevel: reset the connection instead of answering 503. */
-  readonly reset: boolean;
-}
-
-/** One request waiting for a worker. */
-export interface Waiter {
-  readonly exclude: WorkerProcess | null;
-  grant(worker: WorkerProcess): void;
-  refuse(refusal: Refusal): void;
-}
+export type { Refusal, RefusalReason, Waiter } from './lease.ts';
 
 /** A bounded FIFO of waiters. */
 export class RequestQueue {
@@ -49,8 +35,8 @@ export class RequestQueue {
     return true;
   }
 
-  /** Grants waiters in order while `pick` finds a worker for them. */
-  dispatch(pick: (exclude: WorkerProcess | null) => WorkerProcess | null): void {
+  /** Hands waiters, in order, to `grant` while `pick` finds a worker for them. */
+  dispatch<W>(pick: (exclude: object | null) => W | null, grant: (waiter: Waiter, worker: W) => void): void {
     for (let i = 0; i < this.#items.length; ) {
       const waiter = this.#items[i];
       const worker = pick(waiter.exclude);
@@ -60,7 +46,7 @@ export class RequestQueue {
         continue;
       }
       this.#items.splice(i, 1);
-      waiter.grant(worker);
+      grant(waiter, worker);
     }
   }
 

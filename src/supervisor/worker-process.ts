@@ -2,7 +2,11 @@
  * One worker: an OS process of a pool, its control channel, its readiness, its pings and its
  * stop. The pool decides *what* to do (policy); this class does it to the process and reports
  * what happened as events: 'ready', 'exit', 'unhealthy', 'pingMissed', 'channelBroken',
- * 'startupTimeout', 'shutdownTimeout'.
+ * 'startupTimeout', 'shutdownTimeout', 'spawnError'.
+ *
+ * Everything the rest of the host reads here (state, health, counters) is written by this class
+ * alone, the state only through the transition table (worker-state.ts), and every time it reads
+ * comes from the clock it was given, the pool's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -11,12 +15,11 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PoolConfig } from '../config/types.ts';
-import type { WorkerHealth, WorkerSnapshot, WorkerState } from '../admin/host-control.ts';
 import { ControlChannel, type WorkerMessage } from './control-channel.ts';
 import type { SpawnSpec, WorkerAddress } from './spawn-spec.ts';
-import { transitionWorker, isLive } from './worker-state.ts';
+import { transitionWorker, isLive, type WorkerHealth, type WorkerState } from './worker-state.ts';
+import type { WorkerSnapshot } from './worker-snapshot.ts';
 import { readProcessStats } from './proc-stats.ts';
-import { UpstreamPool } from '../front-door/upstream-pool.ts';
 
 export interface ExitFacts {
   readonly code: number | null;
@@ -28,37 +31,44 @@ export interface ExitFacts {
   readonly uptimeMs: number;
 }
 
+/** A request this worker holds, as the crash report names it ("GET /path"), read only when needed. */
+export interface RequestInHand {
+  readonly label: string;
+}
+
+/** How a request left the worker: answered (or given up by its client), abandoned by a broken connection, or a tunnel that closed. */
+export type RequestEnd = 'ended' | 'abandoned' | 'tunnelEnded';
+
+/**
+ * What the owner of a worker's connections must do now: `idle` when the worker takes no new request
+ * (draining, suspended), `all` when no connection to it can be answered any more (hung, orphaned, exited).
+ */
+export type ConnectionsVerdict = 'idle' | 'all';
+
 const readyProbeIntervalMs = 25;
+/** Abandoned requests kept for the crash report, newest last. */
+const abandonedKept = 20;
 
 /** A worker process and everything the host knows about it. */
 export class WorkerProcess extends EventEmitter {
   readonly id: string;
   readonly pool: PoolConfig;
-  address: WorkerAddress = { path: '' };
-  upstream: UpstreamPool = new UpstreamPool(this.address);
-  state: WorkerState = 'starting';
-  health: WorkerHealth = 'healthy';
-  pid: number | null = null;
-  readonly createdAt = Date.now();
-  readyAt = 0;
-  lastActivityAt = Date.now();
-  requests = 0;
-  inFlight = 0;
-  /** Upgraded connections (WebSocket tunnels) among inFlight. */
-  tunnels = 0;
-  /** Requests in flight on this worker ("GET /path"), for crash reports. */
-  readonly requestsInFlight = new Map<object, string>();
-  /** Requests this worker abandoned when its connection broke (newest last, at most 20). */
-  readonly requestsAbandoned: string[] = [];
-  /** Set from the moment a recycle of this worker is queued, so one trigger does not queue two. */
-  recycling = false;
-  /** Set when the recycle begins: a replacement is on its way, this one no longer counts. */
-  replaced = false;
-  /** Missed a ping: takes no new request while its stacks are captured and it is killed. */
-  hung = false;
-  /** Why the host is stopping this worker, for the exit event. */
-  stopReason: string | null = null;
-  exitFacts: ExitFacts | null = null;
+  readonly createdAt: number;
+  readonly #now: () => number;
+  #address: WorkerAddress = { path: '' };
+  #state: WorkerState = 'starting';
+  #health: WorkerHealth = 'healthy';
+  #hung = false;
+  #pid: number | null = null;
+  #readyAt = 0;
+  #lastActivityAt: number;
+  #requests = 0;
+  #inFlight = 0;
+  #tunnels = 0;
+  readonly #inHand = new Set<RequestInHand>();
+  readonly #abandoned: string[] = [];
+  #stopReason: string | null = null;
+  #exitFacts: ExitFacts | null = null;
   #child: ChildProcess | null = null;
   #channel: ControlChannel | null = null;
   #expectedExit = false;
@@ -66,41 +76,119 @@ export class WorkerProcess extends EventEmitter {
   #pingSeq = 0;
   #pendingPing: { id: number; timer: NodeJS.Timeout } | null = null;
   #pingTimer: NodeJS.Timeout | null = null;
+  readonly #connectionWatchers: Array<(verdict: ConnectionsVerdict) => void> = [];
   #exited: Promise<ExitFacts>;
   #resolveExited!: (facts: ExitFacts) => void;
+  #suspendedAt = 0;
+  #thawedAt = 0;
+  #suspendedMs = 0;
 
-  constructor(id: string, pool: PoolConfig) {
+  /** `now` is the pool's clock (epoch ms): every time this worker records is read from it. */
+  constructor(id: string, pool: PoolConfig, now: () => number = Date.now) {
     super();
     this.id = id;
     this.pool = pool;
+    this.#now = now;
+    this.createdAt = now();
+    this.#lastActivityAt = this.createdAt;
     this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
   }
 
-  /** Sets where the worker will listen; before start(). */
-  setAddress(address: WorkerAddress): void {
-    this.address = address;
-    this.upstream = new UpstreamPool(address);
-  }
+  // ---- read-only state -------------------------------------------------------------------
 
+  get address(): WorkerAddress {
+    return this.#address;
+  }
+  get state(): WorkerState {
+    return this.#state;
+  }
+  get health(): WorkerHealth {
+    return this.#health;
+  }
+  /** Missed a ping: takes no new request while its stacks are captured and it is killed. */
+  get hung(): boolean {
+    return this.#hung;
+  }
+  get pid(): number | null {
+    return this.#pid;
+  }
+  /** When it became ready (epoch ms); 0 before. */
+  get readyAt(): number {
+    return this.#readyAt;
+  }
+  /** The last request granted or finished, or becoming ready (for the idle timeout). */
+  get lastActivityAt(): number {
+    return this.#lastActivityAt;
+  }
+  /** Requests granted to this worker since it started. */
+  get requests(): number {
+    return this.#requests;
+  }
+  /** Requests it holds now, tunnels included. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  /** Upgraded connections (WebSocket tunnels) among inFlight. */
+  get tunnels(): number {
+    return this.#tunnels;
+  }
+  /** Why the host is stopping this worker, for the exit event. */
+  get stopReason(): string | null {
+    return this.#stopReason;
+  }
+  get exitFacts(): ExitFacts | null {
+    return this.#exitFacts;
+  }
   /** Resolves when the process has exited. */
   get exited(): Promise<ExitFacts> {
     return this.#exited;
   }
-
   get child(): ChildProcess | null {
     return this.#child;
   }
-
   /** Whether the worker speaks the control channel (sent at least one message). */
   get hasChannel(): boolean {
     return this.#channel !== null && this.#channel.spoken && !this.#channel.closed;
   }
+  /** The requests it holds now ("GET /path"), for crash reports. */
+  requestsInHand(): string[] {
+    return [...this.#inHand].map((r) => r.label);
+  }
+  /** Requests it abandoned when their connections broke, newest last (at most 20). */
+  get requestsAbandoned(): readonly string[] {
+    return this.#abandoned;
+  }
+
+  #move(to: WorkerState): void {
+    this.#state = transitionWorker(this.#state, to);
+    if (to === 'draining' || to === 'suspended') this.#tellConnections('idle');
+    else if (to === 'orphaned' || to === 'stopped') this.#tellConnections('all');
+  }
+
+  /**
+   * Calls `fn` whenever the worker's connections must close: the owner of the keep-alive
+   * connections (the front door) listens, so no connection outlives what it can be used for.
+   */
+  watchConnections(fn: (verdict: ConnectionsVerdict) => void): void {
+    this.#connectionWatchers.push(fn);
+  }
+
+  #tellConnections(verdict: ConnectionsVerdict): void {
+    for (const fn of this.#connectionWatchers) fn(verdict);
+  }
+
+  // ---- starting ----------------------------------------------------------------------------
+
+  /** Sets where the worker will listen; before start(). */
+  setAddress(address: WorkerAddress): void {
+    this.#address = address;
+  }
 
   /** Starts the process. Errors surface as an 'exit' with code null (never a throw). */
   start(spec: SpawnSpec): void {
-    if ('path' in this.address) {
+    if ('path' in this.#address) {
       try {
-        unlinkSync(this.address.path); // a stale socket file would make the worker's listen fail
+        unlinkSync(this.#address.path); // a stale socket file would make the worker's listen fail
       } catch {
         // none there: the usual case
       }
@@ -119,7 +207,7 @@ export class WorkerProcess extends EventEmitter {
       return;
     }
     this.#child = child;
-    this.pid = child.pid ?? null;
+    this.#pid = child.pid ?? null;
     child.on('error', (err) => {
       this.emit('spawnError', err);
       if (child.pid === undefined) this.#onExit(null, null);
@@ -132,7 +220,7 @@ export class WorkerProcess extends EventEmitter {
       this.#channel.on('close', () => this.#onChannelClose());
     }
     this.#arm(this.pool.processModel.startupTimeLimit, () => {
-      if (this.state !== 'starting') return;
+      if (this.#state !== 'starting') return;
       this.emit('startupTimeout');
     });
     this.#probeReady();
@@ -140,10 +228,10 @@ export class WorkerProcess extends EventEmitter {
 
   /** Marks the worker ready and starts pinging. */
   #becomeReady(): void {
-    if (this.state !== 'starting') return;
-    this.state = transitionWorker(this.state, 'ready');
-    this.readyAt = Date.now();
-    this.lastActivityAt = this.readyAt;
+    if (this.#state !== 'starting') return;
+    this.#move('ready');
+    this.#readyAt = this.#now();
+    this.#lastActivityAt = this.#readyAt;
     this.#schedulePing();
     this.emit('ready');
   }
@@ -151,8 +239,9 @@ export class WorkerProcess extends EventEmitter {
   #probeReady(): void {
     // Without a channel, ready = PORT accepts a connection (DESIGN §4). With one, the 'ready'
     // message usually wins; the probe is harmless either way.
-    if (this.state !== 'starting') return;
-    const socket = 'path' in this.address ? connect(this.address.path) : connect(this.address.port, '127.0.0.1');
+    if (this.#state !== 'starting') return;
+    const a = this.#address;
+    const socket = 'path' in a ? connect(a.path) : connect(a.port, '127.0.0.1');
     socket.once('connect', () => {
       socket.destroy();
       // A worker that speaks the channel says when it is ready; trust the message, not the port.
@@ -164,6 +253,8 @@ export class WorkerProcess extends EventEmitter {
       this.#arm(readyProbeIntervalMs, () => this.#probeReady());
     });
   }
+
+  // ---- the control channel and pings ---------------------------------------------------------
 
   #onMessage(m: WorkerMessage): void {
     switch (m.type) {
@@ -179,8 +270,8 @@ export class WorkerProcess extends EventEmitter {
         break;
       case 'unhealthy':
         if (this.#lagFromSuspension(m)) break;
-        if (this.state === 'ready' || this.state === 'starting') {
-          this.health = 'unhealthy';
+        if (this.#state === 'ready' || this.#state === 'starting') {
+          this.#health = 'unhealthy';
           this.emit('unhealthy', typeof m.reason === 'string' ? m.reason : 'reported unhealthy', m);
         }
         break;
@@ -192,9 +283,11 @@ export class WorkerProcess extends EventEmitter {
   #onChannelClose(): void {
     // The channel breaking while the process lives is a fatal communication error (IIS 5011).
     // Only for a worker that spoke the protocol: a generic worker may close fd 3 on purpose.
-    if (!this.#channel?.spoken || this.#expectedExit || !isLive(this.state)) return;
+    if (!this.#channel?.spoken || this.#expectedExit || !isLive(this.#state)) return;
     this.#arm(200, () => {
-      if (this.exitFacts === null && isLive(this.state) && !this.#expectedExit) this.emit('channelBroken');
+      if (this.#exitFacts !== null || !isLive(this.#state) || this.#expectedExit) return;
+      this.#health = 'unhealthy';
+      this.emit('channelBroken');
     });
   }
 
@@ -205,7 +298,7 @@ export class WorkerProcess extends EventEmitter {
     if (!pm.pingingEnabled || pm.pingInterval <= 0) return;
     this.#pingTimer = setTimeout(() => {
       this.#pingTimer = null;
-      if (this.state !== 'ready') return;
+      if (this.#state !== 'ready') return;
       this.ping();
       this.#schedulePing();
     }, pm.pingInterval);
@@ -214,17 +307,21 @@ export class WorkerProcess extends EventEmitter {
 
   /** Sends one ping (channel) or HTTP GET of pingPath; a miss emits 'pingMissed'. */
   ping(): void {
-    if (this.#pendingPing !== null || this.state !== 'ready') return;
+    if (this.#pendingPing !== null || this.#state !== 'ready') return;
     const pm = this.pool.processModel;
     const id = ++this.#pingSeq;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       if (this.#pendingPing?.id !== id) return;
       this.#pendingPing = null;
-      if (this.state !== 'ready') return;
+      if (this.#state !== 'ready') return;
       // One miss is enough: the pool replaces the worker; more pings would only repeat the verdict.
-      this.hung = true;
+      this.#hung = true;
+      this.#health = 'unhealthy';
       this.#stopPinging();
+      // The requests it holds will not be answered: their connections close now, so a GET goes to
+      // another worker at once (the front door retries it), not after the stacks are captured.
+      this.#tellConnections('all');
       this.emit('pingMissed', pm.pingResponseTime);
     }, pm.pingResponseTime);
     this.#timers.add(timer);
@@ -241,7 +338,8 @@ export class WorkerProcess extends EventEmitter {
   }
 
   #httpPing(id: number, path: string, timeoutMs: number): void {
-    const target = 'path' in this.address ? { socketPath: this.address.path } : { host: '127.0.0.1', port: this.address.port };
+    const a = this.#address;
+    const target = 'path' in a ? { socketPath: a.path } : { host: '127.0.0.1', port: a.port };
     const req = request({ ...target, path, method: 'GET', agent: false, timeout: timeoutMs, headers: { host: 'localhost', 'user-agent': 'paddock-ping' } }, (res) => {
       res.resume();
       const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
@@ -257,12 +355,42 @@ export class WorkerProcess extends EventEmitter {
     req.end();
   }
 
+  // ---- requests ------------------------------------------------------------------------------
+
+  /** A request was granted to this worker (by its pool's lease); a suspended worker is thawed for it. */
+  beginRequest(request: RequestInHand): void {
+    if (this.#state === 'suspended') this.thaw();
+    this.#inFlight++;
+    this.#requests++;
+    this.#lastActivityAt = this.#now();
+    this.#inHand.add(request);
+  }
+
+  /** The request became a tunnel (101 Switching Protocols): a drain no longer waits for it. */
+  beginTunnel(request: RequestInHand): void {
+    if (this.#inHand.has(request)) this.#tunnels++;
+  }
+
+  /** A request left this worker; an abandoned one is kept for the crash report. */
+  endRequest(request: RequestInHand, end: RequestEnd): void {
+    if (!this.#inHand.delete(request)) return;
+    if (end === 'abandoned') {
+      this.#abandoned.push(request.label);
+      if (this.#abandoned.length > abandonedKept) this.#abandoned.shift();
+    }
+    if (end === 'tunnelEnded') this.#tunnels--;
+    this.#inFlight--;
+    this.#lastActivityAt = this.#now();
+    if (this.#inFlight - this.#tunnels <= 0) this.emit('idle');
+  }
+
+  // ---- idle suspension -------------------------------------------------------------------------
+
   /** Suspends the process (SIGSTOP to its group): idleTimeoutAction Suspend. */
   suspend(): boolean {
-    if (this.state !== 'ready' || this.pid === null) return false;
-    this.state = transitionWorker(this.state, 'suspended');
-    this.#suspendedAt = Date.now();
-    this.upstream.closeIdle();
+    if (this.#state !== 'ready' || this.#pid === null) return false;
+    this.#move('suspended');
+    this.#suspendedAt = this.#now();
     this.#signalGroup('SIGSTOP');
     return true;
   }
@@ -275,58 +403,56 @@ export class WorkerProcess extends EventEmitter {
     const figure = (m as { eventLoopDelayMs?: unknown }).eventLoopDelayMs;
     const lag = typeof figure === 'number' ? figure : null;
     if (lag === null || this.#thawedAt === 0) return false;
-    return Date.now() - this.#thawedAt < 5_000 && lag <= this.#suspendedMs + 1_000;
+    return this.#now() - this.#thawedAt < 5_000 && lag <= this.#suspendedMs + 1_000;
   }
-
-  #suspendedAt = 0;
-  #thawedAt = 0;
-  #suspendedMs = 0;
 
   /** Thaws a suspended worker (SIGCONT). */
   thaw(): void {
-    if (this.state !== 'suspended') return;
-    this.#thawedAt = Date.now();
+    if (this.#state !== 'suspended') return;
+    this.#thawedAt = this.#now();
     this.#suspendedMs = this.#thawedAt - this.#suspendedAt;
     this.#signalGroup('SIGCONT');
-    this.state = transitionWorker(this.state, 'ready');
-    this.lastActivityAt = Date.now();
+    this.#move('ready');
+    this.#lastActivityAt = this.#thawedAt;
     this.#schedulePing();
   }
+
+  // ---- stopping --------------------------------------------------------------------------------
 
   /**
    * Drains and stops: no new requests (the pool stops routing here), wait for in-flight requests
    * (tunnels excepted), then `drain` on the channel or SIGTERM, then SIGKILL at `shutdownTimeLimit`.
    */
   async drain(reason: string): Promise<ExitFacts> {
-    if (this.state === 'stopped' || this.state === 'orphaned') return this.#exited;
-    if (this.state === 'draining') return this.#exited;
-    this.stopReason = reason;
+    if (this.#state === 'stopped' || this.#state === 'orphaned' || this.#state === 'draining') return this.#exited;
+    this.#stopReason = reason;
     this.#expectedExit = true;
-    if (this.state === 'suspended') this.#signalGroup('SIGCONT');
-    this.state = transitionWorker(this.state, 'draining');
+    if (this.#state === 'suspended') this.#signalGroup('SIGCONT');
+    this.#move('draining');
     this.#stopPinging();
     const limit = this.pool.processModel.shutdownTimeLimit;
-    const deadline = Date.now() + limit;
+    const deadline = this.#now() + limit;
     this.#arm(limit, () => {
-      if (this.exitFacts !== null) return;
+      if (this.#exitFacts !== null) return;
       this.emit('shutdownTimeout', limit);
       this.kill();
     });
-    this.upstream.closeIdle();
     await this.#waitIdle(deadline);
-    if (this.exitFacts !== null) return this.#exited;
-    this.upstream.closeIdle();
-    const remaining = Math.max(0, deadline - Date.now());
+    if (this.#exitFacts !== null) return this.#exited;
+    // Connections that carried the last requests are idle now: they close before the worker is told.
+    this.#tellConnections('idle');
+    const remaining = Math.max(0, deadline - this.#now());
     if (!(this.hasChannel && this.#channel!.send({ type: 'drain', deadlineMs: remaining }))) {
       this.#signalGroup('SIGTERM');
     }
     return this.#exited;
   }
 
+  /** Resolves when no request but tunnels is in hand, or the process exits (the limit's timer kills it at the deadline). */
   #waitIdle(deadline: number): Promise<void> {
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.inFlight - this.tunnels <= 0 || this.exitFacts !== null || Date.now() >= deadline) {
+        if (this.#inFlight - this.#tunnels <= 0 || this.#exitFacts !== null || this.#now() >= deadline) {
           this.off('idle', check);
           this.off('exit', check);
           resolve();
@@ -338,36 +464,12 @@ export class WorkerProcess extends EventEmitter {
     });
   }
 
-  /** Remembers a request in flight (method and path only: no query string, no body). */
-  track(key: object, method: string, path: string): void {
-    this.requestsInFlight.set(key, `${method} ${path}`);
-  }
-
-  /** Forgets a request; an abandoned one is kept for the crash report. */
-  untrack(key: object, abandoned: boolean): void {
-    const what = this.requestsInFlight.get(key);
-    if (what === undefined) return;
-    this.requestsInFlight.delete(key);
-    if (abandoned) {
-      this.requestsAbandoned.push(what);
-      if (this.requestsAbandoned.length > 20) this.requestsAbandoned.shift();
-    }
-  }
-
-  /** Called by the pool when a request on this worker finishes. */
-  requestDone(): void {
-    this.inFlight--;
-    this.lastActivityAt = Date.now();
-    if (this.inFlight - this.tunnels <= 0) this.emit('idle');
-  }
-
   /** Releases the worker from the pool's care and leaves it running (orphanWorkerProcess). */
   orphan(): void {
-    if (!isLive(this.state)) return;
+    if (!isLive(this.#state)) return;
     this.#expectedExit = true;
-    this.state = transitionWorker(this.state, 'orphaned');
+    this.#move('orphaned');
     this.#stopPinging();
-    this.upstream.destroyAll();
   }
 
   /** Kills the process group now (SIGKILL). */
@@ -379,19 +481,19 @@ export class WorkerProcess extends EventEmitter {
   /** Marks the coming exit as one the host asked for (used before killing a hung worker). */
   expectExit(reason: string): void {
     this.#expectedExit = true;
-    this.stopReason = reason;
+    this.#stopReason = reason;
   }
 
   /** Signals the worker's process group (used by the CPU throttle); never throws. */
   signal(signal: NodeJS.Signals): void {
-    if (this.state === 'suspended') return; // an idle-suspended worker stays frozen
+    if (this.#state === 'suspended') return; // an idle-suspended worker stays frozen
     this.#signalGroup(signal);
   }
 
   #signalGroup(signal: NodeJS.Signals): void {
-    if (this.pid === null || this.exitFacts !== null) return;
+    if (this.#pid === null || this.#exitFacts !== null) return;
     try {
-      process.kill(-this.pid, signal);
+      process.kill(-this.#pid, signal);
     } catch {
       try {
         this.#child?.kill(signal);
@@ -418,8 +520,8 @@ export class WorkerProcess extends EventEmitter {
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.exitFacts !== null) return;
-    const stateBefore = this.state;
+    if (this.#exitFacts !== null) return;
+    const stateBefore = this.#state;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#stopPinging();
@@ -428,15 +530,14 @@ export class WorkerProcess extends EventEmitter {
       signal,
       expected: this.#expectedExit,
       stateBefore,
-      uptimeMs: Date.now() - this.createdAt,
+      uptimeMs: this.#now() - this.createdAt,
     };
-    this.exitFacts = facts;
-    this.state = 'stopped';
+    this.#exitFacts = facts;
+    this.#move('stopped');
     this.#channel?.destroy();
-    this.upstream.destroyAll();
-    if ('path' in this.address) {
+    if ('path' in this.#address) {
       try {
-        unlinkSync(this.address.path);
+        unlinkSync(this.#address.path);
       } catch {
         // the worker removed it, or never made it
       }
@@ -447,16 +548,16 @@ export class WorkerProcess extends EventEmitter {
 
   /** A read-only view for the admin API. */
   inspect(): WorkerSnapshot {
-    const stats = this.pid !== null && this.exitFacts === null ? readProcessStats(this.pid) : null;
+    const stats = this.#pid !== null && this.#exitFacts === null ? readProcessStats(this.#pid) : null;
     return {
       pool: this.pool.name,
       id: this.id,
-      pid: this.pid,
-      state: this.state,
-      health: this.health,
+      pid: this.#pid,
+      state: this.#state,
+      health: this.#health,
       startedAt: new Date(this.createdAt).toISOString(),
-      requests: this.requests,
-      inFlight: this.inFlight,
+      requests: this.#requests,
+      inFlight: this.#inFlight,
       rssBytes: stats?.rssBytes ?? null,
       cpuSeconds: stats?.cpuSeconds ?? null,
     };

@@ -8,7 +8,12 @@
  *
  * Health (healthy | unhealthy) is a separate axis and does not appear here.
  */
-import type { WorkerState } from '../admin/host-control.ts';
+
+/** Where a worker is in its life (DESIGN §2); `suspended` is idleTimeoutAction Suspend. */
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopped' | 'orphaned' | 'suspended';
+
+/** The second axis: a missed ping, a broken channel or the worker's own report makes it unhealthy. */
+export type WorkerHealth = 'healthy' | 'unhealthy';
 
 const transitions: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
   starting: ['ready', 'draining', 'stopped'],

@@ -1,6 +1,7 @@
 /**
  * When a worker is due for a periodic recycle (IIS `recycling.periodicRestart`): by age, by
- * memory. Requests are counted where they end (Pool.release) and schedules by ScheduleTimer.
+ * memory, by requests served. Requests are checked where they end (PoolCore.released), schedules
+ * by ScheduleTimer.
  * Pure: facts and time come in, a decision goes out.
  */
 import type { PeriodicRestartConfig, RecycleEventName } from '../../config/types.ts';
@@ -64,4 +65,9 @@ export function periodicTrigger(
     return { trigger: 'PrivateMemory', details: { privateBytes: w.privateBytes, limitBytes: pr.privateMemory } };
   }
   return null;
+}
+
+/** The Requests trigger: the worker has served `limit` requests (0: no limit). */
+export function requestsTrigger(limit: number, requests: number): { trigger: RecycleTrigger; details: Record<string, unknown> } | null {
+  return limit > 0 && requests >= limit ? { trigger: 'Requests', details: { requests, limit } } : null;
 }

@@ -1,0 +1,68 @@
+/**
+ * The contract between a client connection and the exchange that carries its current request to a
+ * worker, whatever the upstream protocol: what an exchange may ask of its client connection
+ * (ExchangeOwner), and what the connection asks of an exchange (ClientExchange).
+ */
+import type { Connector, Refusal } from '../pools/lease.ts';
+import type { Pool } from '../pools/pool.ts';
+import type { RequestHead } from './http-parser.ts';
+import type { UpstreamConnection } from './upstream-pool.ts';
+
+/** What an exchange needs from its client connection. */
+export interface ExchangeOwner {
+  readonly forwardedFor: string;
+  readonly proto: string;
+  /** Where HTTP leases take their connections to workers. */
+  readonly upstreams: Connector<UpstreamConnection>;
+  /** Writes to the client; false when the client's buffer is full. */
+  write(data: Buffer | string): boolean;
+  pauseClient(): void;
+  resumeClient(): void;
+  onClientDrain(fn: () => void): void;
+  /** The response went out whole; `close` ends the client connection. */
+  exchangeDone(exchange: ClientExchange, close: boolean): void;
+  /** The response was cut off (or a tunnel ended): the client connection must be destroyed. */
+  abort(exchange: ClientExchange): void;
+  /** Tunnel mode after 101 Switching Protocols: client bytes go straight to `upstream`. */
+  tunnel(upstream: UpstreamConnection): void;
+  /** The pool refused the request: 503, or a reset (TcpLevel). */
+  refused(exchange: ClientExchange, refusal: Refusal): void;
+  /** Answers 502; `message` says what the worker did (default: it ended before answering). */
+  badGateway(exchange: ClientExchange, reason: string, message?: string): void;
+}
+
+/** What feeding request body bytes found. */
+export type BodyFeed =
+  /** All of the chunk was body; more is to come. */
+  | { readonly kind: 'more' }
+  /** The body ended at `next` in the chunk: what follows is the next pipelined request. */
+  | { readonly kind: 'ended'; readonly next: number }
+  /** The body's chunked framing is broken: the request is refused (400) and the connection closed. */
+  | { readonly kind: 'badFraming' };
+
+export const BODY_MORE: BodyFeed = Object.freeze({ kind: 'more' });
+export const BODY_BAD_FRAMING: BodyFeed = Object.freeze({ kind: 'badFraming' });
+
+/** What a client connection needs from the exchange of its current request. */
+export interface ClientExchange {
+  readonly head: RequestHead;
+  readonly pool: Pool;
+  /** When the head was complete (epoch ms). */
+  readonly startedAt: number;
+  /** The whole request body has been read from the client. */
+  readonly reqDone: boolean;
+  /** Part of a response has gone to the client: a failure now can only cut it off. */
+  readonly sentToClient: boolean;
+  /** The exchange is over (answered, refused, failed or abandoned). */
+  readonly finished: boolean;
+  /** The status of the worker's response, 0 before one was read. */
+  readonly status: number;
+  /** The worker that answered, or last held the request; null when none did. */
+  readonly workerId: string | null;
+  /** Asks the pool for a worker: granted now, queued, or refused. */
+  dispatch(): void;
+  /** Request body bytes from the client, from `start` in `chunk`. */
+  feedBody(chunk: Buffer, start: number): BodyFeed;
+  /** The client went away: give up the queue place or the lease. */
+  abandon(): void;
+}

@@ -1,0 +1,32 @@
+/**
+ * What client connections read: routes, pools, the upstream connections, the access log, and the
+ * one hook every finished request goes through. Swapped in part on reload.
+ */
+import type { Pool } from '../pools/pool.ts';
+import type { AccessLog } from './access-log.ts';
+import type { Router } from './router.ts';
+import type { Upstreams } from './upstreams.ts';
+import type { RequestRecord } from './request-record.ts';
+
+/** The client connections a front door holds (only their sockets are read from outside). */
+export interface HeldConnection {
+  readonly socket: { destroy(): void };
+}
+
+export interface FrontDoorContext {
+  router: Router;
+  /** Timers of client connections, in ms (webLimits). */
+  limits: { connectionTimeout: number; headerWaitTimeout: number };
+  readonly pools: ReadonlyMap<string, Pool>;
+  /** Keep-alive connections to the workers, for the HTTP upstream protocol. */
+  readonly upstreams: Upstreams;
+  readonly accessLog: AccessLog;
+  readonly connections: Set<HeldConnection>;
+  /**
+   * Told about every request as it ends, answered or not, after the access log: the place for
+   * per-request figures. Read the record during the call only; it may be reused.
+   */
+  onRequestEnd?: (record: RequestRecord) => void;
+  /** Told about a bug met on a connection (the connection is closed; the front door goes on). */
+  onInternalError?: (err: Error) => void;
+}

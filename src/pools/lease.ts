@@ -1,0 +1,131 @@
+/**
+ * A lease (Passenger's *session*): one request's hold on one worker of a pool. The pool grants it;
+ * it carries the worker's address and a connection from the front door's keep-alive pool, and it
+ * ends exactly once, with `release(outcome)`, which puts everything back: the connection is kept
+ * or closed, the worker forgets the request, the pool counts it and serves the next waiter.
+ *
+ * The connections belong to whoever asks for the lease (the front door, through its `Connector`),
+ * so a pool never knows what protocol or socket carries a request, and a second upstream protocol
+ * (FastCGI) brings its own connector and leaves the pool as it is.
+ */
+import type { WorkerAddress } from '../supervisor/spawn-spec.ts';
+import type { ConnectionsVerdict, ExitFacts, RequestInHand, WorkerProcess } from '../supervisor/worker-process.ts';
+import type { WorkerState } from '../supervisor/worker-state.ts';
+
+/** How a request ended, as its lease is released. */
+export type LeaseOutcome =
+  /** The response went out whole; the connection may carry the next request. */
+  | 'completed'
+  /** The response went out whole, but the connection must not carry another (close-delimited body, `Connection: close`, a request body cut short). */
+  | 'completedClose'
+  /** The worker's side broke before the response was whole: the request is kept as abandoned for the crash report. */
+  | 'workerDied'
+  /** The client went away, or broke its own framing: the connection to the worker is closed. */
+  | 'clientGone'
+  /** The request became a tunnel (101 Switching Protocols) and the tunnel has now closed, from either side. */
+  | 'upgraded';
+
+/** What the front door sees of a leased worker: read-only. */
+export interface LeasedWorker {
+  readonly id: string;
+  readonly address: WorkerAddress;
+  readonly state: WorkerState;
+  readonly hung: boolean;
+  readonly exitFacts: ExitFacts | null;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<ExitFacts>;
+  /** Calls `fn` whenever the worker's connections must close (see WorkerProcess.watchConnections). */
+  watchConnections(fn: (verdict: ConnectionsVerdict) => void): void;
+}
+
+/** The keep-alive connections of one front door (front-door/upstreams.ts is the HTTP one). */
+export interface Connector<C> {
+  /** A connection to `worker` for one request: an idle keep-alive one, unless `fresh`. */
+  connect(worker: LeasedWorker, fresh: boolean): C;
+  /** The lease ended: keep `conn` for the next request or close it, as `outcome` says. */
+  release(conn: C, outcome: LeaseOutcome): void;
+}
+
+/** The request line a lease names in crash reports. */
+export interface LeaseRequest {
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  /** The request target as sent, query string included. */
+  readonly target: string;
+}
+
+/** One request waiting for a worker of a pool. */
+export interface Waiter<C = unknown> {
+  /** A worker this request must not go to (a retry after that worker failed it). */
+  readonly exclude: LeasedWorker | null;
+  readonly connector: Connector<C>;
+  /** Take a new connection rather than an idle one (a retry: the one that failed may not have been the only stale one). */
+  readonly freshConnection: boolean;
+  readonly request: LeaseRequest;
+  /** The pool granted a worker: the lease is the waiter's until it releases it. */
+  grant(lease: Lease<C>): void;
+  refuse(refusal: Refusal): void;
+}
+
+/** Why the front door refused a request: the HTTP.sys reason phrases of the access log. */
+export type RefusalReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'Connection_Abandoned_By_AppPool';
+
+export interface Refusal {
+  readonly reason: RefusalReason;
+  /** TcpLevel: reset the connection instead of answering 503. */
+  readonly reset: boolean;
+}
+
+/** Told when a lease ends (the pool: count it, maybe recycle, serve the next waiter). */
+export type LeaseEnded = (worker: WorkerProcess) => void;
+
+/** One request's hold on one worker. */
+export class Lease<C = unknown> implements RequestInHand {
+  readonly #worker: WorkerProcess;
+  readonly #waiter: Waiter<C>;
+  readonly #ended: LeaseEnded;
+  /** The front door's connection to the worker, for this request only. */
+  readonly connection: C;
+  #tunnel = false;
+  #released = false;
+
+  constructor(worker: WorkerProcess, waiter: Waiter<C>, ended: LeaseEnded) {
+    this.#worker = worker;
+    this.#waiter = waiter;
+    this.#ended = ended;
+    this.connection = waiter.connector.connect(worker, waiter.freshConnection);
+    worker.beginRequest(this);
+  }
+
+  /** The worker, read-only. */
+  get worker(): LeasedWorker {
+    return this.#worker;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** "GET /path" for crash reports; the query string only where the pool's diagnostics allow it. */
+  get label(): string {
+    const r = this.#waiter.request;
+    return `${r.method} ${this.#worker.pool.diagnostics.includeQueryStrings ? r.target : r.path}`;
+  }
+
+  /** The request became a tunnel (101): it stays on the worker, but a drain no longer waits for it. */
+  upgrade(): void {
+    if (this.#tunnel || this.#released) return;
+    this.#tunnel = true;
+    this.#worker.beginTunnel(this);
+  }
+
+  /** Ends the lease; a second call does nothing. */
+  release(outcome: LeaseOutcome): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#waiter.connector.release(this.connection, outcome);
+    this.#worker.endRequest(this, outcome === 'workerDied' && !this.#tunnel ? 'abandoned' : this.#tunnel ? 'tunnelEnded' : 'ended');
+    this.#ended(this.#worker);
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * The pure core of an application pool: which worker takes a request, the queue, when a worker
+ * starts (on demand, AlwaysRunning, after a hang), the crash-loop back-off, the recycle queue and
+ * rapid-fail protection. It reads facts (worker state, counters, the injected clock), never
+ * processes, sockets or timers, and says what to do through `PoolEffects`, which the pool shell
+ * (pool.ts) carries out against processes and tests carry out against plain objects.
+ *
+ * Invariants (verifyInvariants() checks them; every scenario test calls it):
+ * - a stopped pool has no queued request and no live worker but draining ones;
+ * - if the queue holds a request that excludes no worker, no ready healthy worker is free to take it;
+ * - at most one recycle runs at a time, so a web garden never drops below N-1 ready workers.
+ */
+import type { PoolConfig } from '../config/types.ts';
+import { isLive, type WorkerState } from '../supervisor/worker-state.ts';
+import { transitionPool, type PoolState, type PoolStopReason } from './pool-state.ts';
+import { RequestQueue } from './request-queue.ts';
+import type { Refusal, RefusalReason, Waiter } from './lease.ts';
+import { Recycler, type RecycleHost } from './recycler.ts';
+import { RapidFailWindow, type FailureKind, type FailureRecord } from './policy/rapid-fail.ts';
+import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
+import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
+import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
+import { idleVerdict } from './policy/idle-policy.ts';
+
+/** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
+export interface CoreWorker extends DispatchFacts {
+  readonly id: string;
+  readonly state: WorkerState;
+  readonly requests: number;
+  readonly lastActivityAt: number;
+  readonly readyAt: number;
+}
+
+/** How an exit looked to the pool. */
+export interface ExitSummary {
+  /** The host asked for it (drain, recycle, kill after a limit): not a crash. */
+  readonly expected: boolean;
+  readonly stateBefore: WorkerState;
+}
+
+/** Where the core's decisions go. Each method is one decision; none returns until it is carried out. */
+export interface PoolEffects<W> {
+  /** Start a worker (the overlapping replacement of `replacementFor` when given); null when none could start. */
+  startWorker(replacementFor: W | null): W | null;
+  /** Drain `worker` and stop it (`reason` goes to its exit event). */
+  drainWorker(worker: W, reason: string): void;
+  /** Give a queued request its worker (the shell makes the lease). */
+  grant(waiter: Waiter, worker: W): void;
+  /** Idle timeout, Suspend: freeze `worker`. */
+  suspendWorker(worker: W, idleMs: number): void;
+  /** Idle timeout, Terminate: shut `worker` down. */
+  shutDownIdle(worker: W, idleMs: number): void;
+  /** Crash-loop back-off: call `retryStarts()` after `delayMs`. */
+  retryStartsIn(delayMs: number): void;
+  /** Rapid-fail protection tripped and the core is stopping the pool: drain its workers, say why (5002), run autoShutdownAction. */
+  rapidFailTripped(failures: readonly FailureRecord[]): void;
+  /** Write the recycle event for `worker` (null: the pool had no worker to recycle). */
+  logRecycle(worker: W | null, trigger: RecycleTrigger, details: Record<string, unknown>): void;
+  /** Write 5093: `replacement` exited before it was ready, `old` keeps serving. */
+  logReplacementFailed(old: W, replacement: W): void;
+}
+
+/** The memory figures a tick compares with the recycle limits (from /proc in the shell). */
+export interface MemoryProbe<W> {
+  virtualBytes(worker: W): number | null;
+  privateBytes(worker: W): number | null;
+}
+
+const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = {
+  admin: 'Disabled',
+  rapidFail: 'AppOffline',
+  cpuLimit: 'AppShutdown',
+  identity: 'AppOffline',
+  config: 'Disabled',
+};
+
+/** Private bytes are read from smaps_rollup, which costs more: at most this often. */
+const privateSampleMs = 5_000;
+
+/** The decisions of one pool. */
+export class PoolCore<W extends CoreWorker> {
+  #config: PoolConfig;
+  #state: PoolState = 'stopped';
+  #stopReason: PoolStopReason = 'admin';
+  readonly queue: RequestQueue;
+  #requests = 0;
+  readonly #refused: Record<string, number> = {};
+  readonly #workers: W[] = [];
+  /** An overlapping replacement → the worker it replaces. */
+  readonly #replaces = new WeakMap<W, W>();
+  readonly #now: () => number;
+  readonly #effects: PoolEffects<W>;
+  #rapidFail: RapidFailWindow;
+  readonly #recycler: Recycler<W>;
+  /** Starts in a row that died before ready (the back-off's count). */
+  #startFailures = 0;
+  /** A back-off delay runs: nothing starts until retryStarts(). */
+  #retryPending = false;
+  #lastPrivateSample = 0;
+  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude);
+  readonly #grant = (waiter: Waiter, worker: W): void => {
+    this.#requests++;
+    this.#effects.grant(waiter, worker);
+  };
+
+  /** `now` is the pool's clock (epoch ms). */
+  constructor(config: PoolConfig, now: () => number, effects: PoolEffects<W>) {
+    this.#config = config;
+    this.#now = now;
+    this.#effects = effects;
+    this.queue = new RequestQueue(config.queueLength);
+    this.#rapidFail = makeWindow(config);
+    const core = this;
+    const host: RecycleHost<W> = {
+      get config() { return core.#config; },
+      get state() { return core.#state; },
+      get workers() { return core.#workers; },
+      active: () => this.active(),
+      start: (replacementFor) => this.#start(replacementFor),
+      drain: (worker, reason) => effects.drainWorker(worker, reason),
+      logRecycle: (worker, trigger, details) => effects.logRecycle(worker, trigger, details),
+      logReplacementFailed: (old, replacement) => effects.logReplacementFailed(old, replacement),
+    };
+    this.#recycler = new Recycler(host);
+  }
+
+  get config(): PoolConfig {
+    return this.#config;
+  }
+  get state(): PoolState {
+    return this.#state;
+  }
+  get stopReason(): PoolStopReason {
+    return this.#stopReason;
+  }
+  /** The pool's workers (orphans excluded), in start order. */
+  get workers(): readonly W[] {
+    return this.#workers;
+  }
+  /** Requests granted a worker since the pool was made. */
+  get requests(): number {
+    return this.#requests;
+  }
+  /** Refused requests by reason. */
+  get refused(): Readonly<Record<string, number>> {
+    return this.#refused;
+  }
+  /** Whether the pool can take a request now (for /health/pools/:name). */
+  get available(): boolean {
+    return this.#state === 'started' && !this.queue.full;
+  }
+  /** Failures in the rapid-fail window now. */
+  recentFailures(): number {
+    return this.#rapidFail.count(this.#now());
+  }
+  /** Whether `worker` is queued for, or in, a recycle. */
+  isRecycling(worker: W): boolean {
+    return this.#recycler.isRecycling(worker);
+  }
+
+  // ---- pool life cycle ---------------------------------------------------------------------
+
+  /** started: takes requests again; false when it was not stopped. Call ensureWorkers() after. */
+  start(): boolean {
+    if (this.#state !== 'stopped') return false;
+    this.#state = transitionPool(this.#state, 'started');
+    this.#stopReason = null;
+    this.#rapidFail.clear();
+    this.#startFailures = 0;
+    return true;
+  }
+
+  /** stopping: refuses queued and new requests; false when it was not started. The shell drains the workers, then calls stopped(). */
+  stop(reason: Exclude<PoolStopReason, null>): boolean {
+    if (this.#state !== 'started') {
+      if (this.#state === 'stopped' && reason !== 'admin') this.#stopReason = reason;
+      return false;
+    }
+    this.#state = transitionPool(this.#state, 'stopping');
+    this.#stopReason = reason;
+    this.#retryPending = false;
+    this.#recycler.clear();
+    this.queue.refuseAll(this.refusal());
+    return true;
+  }
+
+  /** Every worker has drained. */
+  stopped(): void {
+    this.#state = transitionPool(this.#state, 'stopped');
+  }
+
+  /** How a stopped pool answers (loadBalancerCapabilities). */
+  refusal(reason?: RefusalReason): Refusal {
+    const r = reason ?? stopReasonRefusal[this.#stopReason ?? 'admin'];
+    return { reason: r, reset: this.#config.failure.loadBalancerCapabilities === 'TcpLevel' && r !== 'QueueFull' };
+  }
+
+  /** Applies a changed configuration; the caller decides whether to recycle. */
+  reconfigure(config: PoolConfig): void {
+    const f = this.#config.failure;
+    const g = config.failure;
+    this.#config = config;
+    this.queue.capacity = config.queueLength;
+    // A reload keeps the failures counted so far unless the protection itself changed.
+    if (f.rapidFailProtection !== g.rapidFailProtection || f.rapidFailProtectionInterval !== g.rapidFailProtectionInterval || f.rapidFailProtectionMaxCrashes !== g.rapidFailProtectionMaxCrashes) {
+      this.#rapidFail = makeWindow(config);
+    }
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  /** A ready worker for a request now, a refusal, or null when the waiter was queued. */
+  acquire(waiter: Waiter): W | Refusal | null {
+    if (this.#state !== 'started') return this.#refuse(this.refusal());
+    const worker = pickWorker(this.#workers, waiter.exclude);
+    if (worker !== null) {
+      this.#requests++;
+      // A web garden grows under traffic, one worker at a time, up to maxProcesses.
+      if (this.#config.processModel.maxProcesses > 1) this.#demandStart();
+      return worker;
+    }
+    if (this.queue.full) return this.#refuse(this.refusal('QueueFull'));
+    this.queue.push(waiter);
+    this.#demandStart();
+    return null;
+  }
+
+  #refuse(refusal: Refusal): Refusal {
+    this.countRefusal(refusal.reason);
+    return refusal;
+  }
+
+  /** Counts a refused request (the pool's own refusals, and those the front door decides, e.g. a retry exhausted). */
+  countRefusal(reason: RefusalReason): void {
+    this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
+  }
+
+  /** A queued request gave up (its client went away). */
+  cancel(waiter: Waiter): void {
+    this.queue.remove(waiter);
+  }
+
+  /** A request on `worker` ended: the request limit may recycle it, and the queue moves. */
+  released(worker: W): void {
+    const due = requestsTrigger(this.#config.recycling.periodicRestart.requests, worker.requests);
+    if (due !== null && worker.state === 'ready' && !this.#recycler.isRecycling(worker)) this.recycleWorker(worker, due.trigger, due.details);
+    if (this.queue.length > 0) this.#dispatch();
+  }
+
+  #dispatch(): void {
+    this.queue.dispatch(this.#pick, this.#grant);
+  }
+
+  // ---- workers -----------------------------------------------------------------------------
+
+  /** Workers that count toward maxProcesses now. */
+  active(): W[] {
+    const strict = this.#config.recycling.disallowOverlappingRotation;
+    return this.#workers.filter((w) => countsTowardMax(w.state, this.#recycler.isReplaced(w), strict));
+  }
+
+  #start(replacementFor: W | null): W | null {
+    const worker = this.#effects.startWorker(replacementFor);
+    if (worker === null) return null;
+    this.#workers.push(worker);
+    if (replacementFor !== null) this.#replaces.set(worker, replacementFor);
+    return worker;
+  }
+
+  /** Starts a worker for waiting requests, while below maxProcesses (on-demand start). */
+  #demandStart(): void {
+    if (this.#state !== 'started' || this.#retryPending) return;
+    if (demandStart(this.active(), this.#config.processModel.maxProcesses)) this.#start(null);
+  }
+
+  /** AlwaysRunning pools keep maxProcesses workers; OnDemand pools start for the queue. */
+  ensureWorkers(): void {
+    if (this.#state !== 'started') return;
+    if (this.#config.startMode === 'AlwaysRunning') {
+      while (this.active().length < this.#config.processModel.maxProcesses && !this.#retryPending) {
+        if (this.#start(null) === null) return;
+      }
+    }
+    if (this.queue.length > 0) this.#demandStart();
+  }
+
+  /** The back-off delay is over. */
+  retryStarts(): void {
+    this.#retryPending = false;
+    this.ensureWorkers();
+  }
+
+  /** `worker` became ready. */
+  ready(worker: W): void {
+    this.#startFailures = 0;
+    const old = this.#replaces.get(worker);
+    if (old !== undefined && isLive(old.state)) this.#effects.drainWorker(old, 'recycled');
+    this.#dispatch();
+    this.#recycler.settled(worker);
+  }
+
+  /** `worker` left the pool's care alive (orphaned); its exit is still reported to exited(). */
+  forget(worker: W): void {
+    const at = this.#workers.indexOf(worker);
+    if (at !== -1) this.#workers.splice(at, 1);
+  }
+
+  /** `worker` exited (the shell has written its event). */
+  exited(worker: W, exit: ExitSummary): void {
+    this.forget(worker);
+    if (!exit.expected) {
+      if (exit.stateBefore === 'starting') this.#startFailures++;
+      this.failure('crash');
+    }
+    const old = this.#replaces.get(worker);
+    if (exit.stateBefore === 'starting' && old !== undefined && isLive(old.state)) this.#recycler.replacementFailed(old, worker);
+    this.#recycler.settled(worker);
+    this.#afterExit();
+    // A non-overlapping recycle waited for this exit to start the replacement.
+    this.#recycler.exited(worker);
+  }
+
+  #afterExit(): void {
+    if (this.#state !== 'started') return;
+    // Crash loops back off (100 ms doubling to 5 s) so a worker that dies at start does not spin.
+    if (this.#startFailures > 0 && (this.queue.length > 0 || this.#config.startMode === 'AlwaysRunning')) {
+      if (!this.#retryPending) {
+        this.#retryPending = true;
+        this.#effects.retryStartsIn(startBackoffMs(this.#startFailures));
+      }
+      return;
+    }
+    this.ensureWorkers();
+    this.#dispatch();
+  }
+
+  /** Counts a failure toward rapid-fail protection; true when it stopped the pool. */
+  failure(kind: FailureKind): boolean {
+    const now = this.#now();
+    if (!this.#rapidFail.record(kind, now) || this.#state !== 'started') return false;
+    this.stop('rapidFail');
+    this.#effects.rapidFailTripped(this.#rapidFail.recent(now));
+    return true;
+  }
+
+  /**
+   * `worker` missed a ping: it counts as a failure, stops counting toward maxProcesses, and a
+   * replacement starts at once unless that failure stopped the pool. Returns what to do with the
+   * hung worker (capture, kill or orphan).
+   */
+  missedPing(worker: W, orphansNow: number): MissedPingPlan {
+    this.#recycler.markReplaced(worker);
+    const stopped = this.failure('pingMissed');
+    const plan = planMissedPing(this.#config.failure, this.#config.diagnostics, stopped, orphansNow);
+    const pm = this.#config.processModel;
+    if (plan.replace && this.#state === 'started' && replaceAtOnce(this.active(), pm.maxProcesses, this.#config.startMode, this.queue.length)) this.#start(null);
+    return plan;
+  }
+
+  // ---- recycling ---------------------------------------------------------------------------
+
+  /** Recycles every worker of the pool (admin, schedule, config change), one at a time. */
+  recycle(trigger: RecycleTrigger, details: Record<string, unknown> = {}): void {
+    if (this.#state === 'started') this.#recycler.recycleAll(trigger, details);
+  }
+
+  /** Queues one worker for recycling; the recycle runs when no other one does. */
+  recycleWorker(worker: W, trigger: RecycleTrigger, details: Record<string, unknown>, options: { event?: boolean } = {}): void {
+    this.#recycler.recycle(worker, trigger, details, options);
+  }
+
+  /** Periodic work (the host's tick): idle timeout, time and memory triggers, AlwaysRunning. */
+  tick(now: number, memory: MemoryProbe<W>): void {
+    if (this.#state !== 'started') return;
+    const pm = this.#config.processModel;
+    const pr = this.#config.recycling.periodicRestart;
+    const samplePrivate = pr.privateMemory > 0 && now - this.#lastPrivateSample >= privateSampleMs;
+    if (samplePrivate) this.#lastPrivateSample = now;
+    for (const w of [...this.#workers]) {
+      if (w.state !== 'ready') continue;
+      const recycling = this.#recycler.isRecycling(w);
+      const idle = idleVerdict(pm, this.#config.startMode, w, recycling, now);
+      if (idle !== null) {
+        if (idle === 'suspend') this.#effects.suspendWorker(w, now - w.lastActivityAt);
+        else if (idle === 'terminate') this.#effects.shutDownIdle(w, now - w.lastActivityAt);
+        continue;
+      }
+      if (recycling) continue;
+      const due = periodicTrigger(pr, this.#config.recycling.recycleJitter, {
+        id: w.id,
+        readyAt: w.readyAt,
+        virtualBytes: pr.memory > 0 ? memory.virtualBytes(w) : null,
+        privateBytes: samplePrivate ? memory.privateBytes(w) : null,
+      }, now);
+      if (due) this.recycleWorker(w, due.trigger, due.details);
+    }
+    if (this.#config.startMode === 'AlwaysRunning') this.ensureWorkers();
+  }
+
+  /** Checks the invariants stated at the top of this file; throws on a violation. */
+  verifyInvariants(name: string): void {
+    if (this.#state === 'stopped') {
+      if (this.queue.length > 0) throw new Error(`pool ${name}: stopped with ${this.queue.length} queued`);
+      if (this.#workers.some((w) => isLive(w.state) && w.state !== 'draining')) throw new Error(`pool ${name}: stopped with a live worker`);
+    }
+    if (this.#state === 'started' && this.queue.waitingForAny && pickWorker(this.#workers, null) !== null) {
+      throw new Error(`pool ${name}: requests queued while a ready worker is free`);
+    }
+  }
+}
+
+function makeWindow(config: PoolConfig): RapidFailWindow {
+  return new RapidFailWindow({
+    enabled: config.failure.rapidFailProtection,
+    intervalMs: config.failure.rapidFailProtectionInterval,
+    maxFailures: config.failure.rapidFailProtectionMaxCrashes,
+  });
+}
