@@ -22,6 +22,7 @@ export function poolConfig(over: DeepPartial<PoolSettings> = {}): PoolConfig {
     name: 'p',
     command: ['app'],
     cwd: '/',
+    documentRoot: '/',
     processModel: { ...d.processModel, ...over.processModel },
     recycling: { ...d.recycling, ...over.recycling, periodicRestart: { ...d.recycling.periodicRestart, ...over.recycling?.periodicRestart } },
     failure: { ...d.failure, ...over.failure },
