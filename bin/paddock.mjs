@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The `paddock` command. Paddock needs Node.js 24 (it runs its TypeScript sources directly); on an
-// older Node this file re-runs the same command line with the Node pinned in the project's
-// node_modules, passing signals through (SIGHUP is `reload`, SIGTERM a clean stop of `paddock run`).
+// The `paddock` command. Paddock needs Node.js 24. From a checkout it runs the TypeScript sources
+// (src/), from the npm package the JavaScript compiled at `npm pack` (dist/).
+//
+// On Node 24 or later this process *is* the command, and `paddock run` the host itself: nothing
+// is re-spawned, so a signal sent to `paddock`, SIGKILL included, reaches the host. On an older
+// Node (a checkout only: the package's `engines` asks for 24) the Node pinned in node_modules runs
+// the command instead: in this process where Node can exec (process.execve, same pid), else as a
+// child that the kernel kills when this launcher dies (util-linux `setpriv --pdeathsig KILL`), with
+// the other signals passed through. Either way, no host is ever left behind the launcher.
 // Kept to syntax that old Node versions parse, so that they get this far.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const REQUIRED_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
+const source = new URL('../src/cli/main.ts', import.meta.url);
+const built = new URL('../dist/cli/main.js', import.meta.url);
 
 /** The Node binary pinned in package.json (`node` devDependency), or null. */
 function pinnedNode() {
@@ -22,20 +30,38 @@ function pinnedNode() {
   return candidates.find((file) => existsSync(file)) ?? null;
 }
 
+/** util-linux setpriv, which sets the parent-death signal before it execs the child. */
+function setpriv() {
+  return ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => existsSync(file)) ?? null;
+}
+
 if (major >= REQUIRED_MAJOR) {
-  // Before main.ts itself is stripped and compiled: see main.ts.
+  const entry = existsSync(source) ? source : built;
+  if (!existsSync(entry)) {
+    process.stderr.write(`paddock: neither ${fileURLToPath(source)} nor ${fileURLToPath(built)} exists; run \`npm run build\`\n`);
+    process.exit(1);
+  }
+  // Before main itself is loaded and compiled: see main.ts.
   (await import('node:module')).enableCompileCache?.();
-  await import('../src/cli/main.ts');
+  await import(entry.href);
 } else {
   const node = pinnedNode();
   if (!node || node === process.execPath) {
     process.stderr.write(
-      `paddock: needs Node.js ${REQUIRED_MAJOR} or later, this is ${process.version}; ` +
-        `install it, or run \`npm install\` in ${fileURLToPath(new URL('..', import.meta.url))} to get the pinned one\n`,
+      `paddock: needs Node.js ${REQUIRED_MAJOR} or later, this is ${process.version}` +
+        (existsSync(source) ? `; install it, or run \`npm install\` in ${fileURLToPath(new URL('..', import.meta.url))} to get the pinned one\n` : '\n'),
     );
     process.exit(1);
   }
-  const child = spawn(node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const argv = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  if (typeof process.execve === 'function') {
+    // Node 22.15+: become the pinned Node, same pid; there is no second process at all.
+    process.execve(node, [node, ...argv], /** @type {Record<string, string>} */ (process.env));
+  }
+  const wrapper = setpriv();
+  const child = wrapper
+    ? spawn(wrapper, ['--pdeathsig', 'KILL', '--', node, ...argv], { stdio: 'inherit' })
+    : spawn(node, argv, { stdio: 'inherit' });
   /** @type {NodeJS.Signals[]} */
   const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   for (const signal of forwarded) {

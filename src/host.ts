@@ -18,7 +18,10 @@ export interface RunningHost {
   readonly supervisor: Supervisor;
   readonly admin: AdminServer;
   readonly bound: ReadonlyArray<{ host: string; port: number; tls: boolean }>;
+  /** Drains every pool and closes everything; later calls return the same promise. */
   stop(): Promise<void>;
+  /** Settles when stop() is first called, by a signal or by `paddock shutdown` (POST /api/shutdown). */
+  readonly stopRequested: Promise<void>;
 }
 
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
@@ -51,7 +54,10 @@ export async function startHost(
     details: { config: config.file, listen: bound, admin: config.admin.socket, adminTcpPort: admin.tcpPort },
   });
   let stopping: Promise<void> | null = null;
+  let requested!: () => void;
+  const stopRequested = new Promise<void>((resolve) => { requested = resolve; });
   const stop = (): Promise<void> => {
+    requested();
     stopping ??= (async () => {
       events.write({ id: EventIds.HostStopping, message: `Host stopping (pid ${process.pid}): draining every pool.` });
       await supervisor.shutdown();
@@ -61,7 +67,8 @@ export async function startHost(
     })();
     return stopping;
   };
-  return { supervisor, admin, bound, stop };
+  supervisor.onShutdownRequest = () => void stop();
+  return { supervisor, admin, bound, stop, stopRequested };
 }
 
 /** Thrown by runHost when nothing could be started; the message says why. */
@@ -91,15 +98,18 @@ export async function runHost(configFile: string): Promise<void> {
       if (!r.ok) process.stderr.write(`paddock: reload refused:\n${r.errors.join('\n')}\n`);
     });
   });
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      void host.stop().then(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const onSignal = (): void => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    void host.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // A signal or `paddock shutdown`: the same graceful stop.
+  await host.stopRequested;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  await host.stop();
 }
 
 /** A few curl lines to try, one per app of the configured sites (at most 8). */

@@ -4,7 +4,7 @@
  * throw errors with codes; `dispatch` turns those into statuses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HostControl } from './host-control.ts';
+import { AdminError, type HostControl } from './host-control.ts';
 import { AdminHttpError, sendError, sendJson, sendText } from './http-reply.ts';
 import { DEFAULT_EVENT_LIMIT, readEventFilter } from './event-query.ts';
 import { streamEvents } from './event-stream.ts';
@@ -91,6 +91,16 @@ export const ADMIN_ROUTES: readonly Route[] = [
     handle: async ({ res, control }) => {
       const result = await control.reload();
       sendJson(res, result.ok ? 200 : 400, result);
+    },
+  },
+  {
+    // `paddock shutdown`: answered before the stop begins; the host then drains as on SIGTERM.
+    method: 'POST',
+    pattern: /^\/api\/shutdown$/,
+    handle: ({ res, control }) => {
+      if (!control.requestShutdown) throw new AdminError('Conflict', 'this host cannot be stopped through the admin API');
+      control.requestShutdown();
+      sendJson(res, 202, { stopping: true, pid: process.pid });
     },
   },
   {

@@ -49,4 +49,9 @@ export interface HostControl {
   crash(id: string): CrashReport;
   /** Arms (or disarms) full capture, cores included, until the pool's next crash; throws NotFound for an unknown pool. */
   debugNextCrash(pool: string, arm: boolean): Promise<NextCrashState>;
+  /**
+   * `paddock shutdown`: starts the host's graceful stop (what SIGTERM does) and returns at once;
+   * throws AdminError Conflict where the host cannot be stopped this way.
+   */
+  requestShutdown?(): void;
 }

@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ConfigResult } from './load.ts';
 
-const loader = fileURLToPath(new URL('./load-child.ts', import.meta.url));
+// Beside this file: load-child.ts in a checkout, load-child.js in the npm package (compiled).
+const loader = fileURLToPath(new URL(`./load-child${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url));
 
 /** Like loadConfig(file), in a child process; rejects only when the child itself fails. */
 export function loadConfigIsolated(file: string): Promise<ConfigResult> {

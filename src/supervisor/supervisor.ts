@@ -49,6 +49,8 @@ export class Supervisor implements HostControl {
   readonly #runDir: string;
   #tick: NodeJS.Timeout | null = null;
   #reloading: Promise<ReloadResult> | null = null;
+  /** Set by the host: how `paddock shutdown` (POST /api/shutdown) stops it, as SIGTERM does. */
+  onShutdownRequest: (() => void) | null = null;
 
   constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl) {
     this.config = config;
@@ -190,6 +192,11 @@ export class Supervisor implements HostControl {
     }
     const live = this.#pool(name).workers.filter((w) => w.pid !== null && w.exitFacts === null);
     return this.#diagnostics.armNextCrash(name, live.map((w) => w.pid!));
+  }
+
+  requestShutdown(): void {
+    if (this.onShutdownRequest === null) throw new AdminError('Conflict', 'this host is not stopped through the admin API; stop the process that runs it');
+    this.onShutdownRequest();
   }
 
   /** Re-reads the config file and applies the difference; a bad file changes nothing. */

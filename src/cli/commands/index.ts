@@ -12,5 +12,6 @@ import { register as reload } from './reload.ts';
 import { register as crashes } from './crashes.ts';
 import { register as crash } from './crash.ts';
 import { register as debug } from './debug.ts';
+import { register as shutdown } from './shutdown.ts';
 
-export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload];
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown];
