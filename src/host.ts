@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { loadConfigIsolated } from './config/load-isolated.ts';
 import { formatConfigError } from './config/config-error.ts';
+import { configWarnings, formatConfigWarning } from './config/warnings.ts';
 import type { HostConfig } from './config/types.ts';
 import { EventLog } from './events/event-log.ts';
 import { EventIds } from './events/event-ids.ts';
@@ -83,6 +84,7 @@ export async function runHost(configFile: string): Promise<void> {
     for (const e of result.errors) process.stderr.write(formatConfigError(e, configFile) + '\n');
     throw new HostStartError(`${result.errors.length} error(s) in ${configFile}; nothing was started`);
   }
+  for (const w of configWarnings(result.config)) process.stderr.write(`paddock: ${formatConfigWarning(w, configFile)}\n`);
   let host: RunningHost;
   try {
     host = await startHost(result.config);

@@ -289,6 +289,17 @@ describe('paddock CLI without a host', () => {
     assert.match(r.stderr, /:5:\d+: pools\.web\.processModel\.pingInterval: /m);
   });
 
+  it('check warns about runtime node on a command that is not Node, and still exits 0', async () => {
+    const file = join(dir, 'warn.yaml');
+    await writeFile(file, 'pools:\n  py: { command: ["python3", "app.py"], runtime: node }\n  web: { command: ["node", "s.js"] }\n');
+    const r = await paddock(['check', '--config', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ok: 2 pools, 0 sites, 1 warning\n');
+    assert.match(r.stderr, /warning: pools\.py\.runtime: runtime: node, but the command \(python3\) does not look like Node.*runtime: generic/);
+    const json = JSON.parse((await paddock(['check', '--json', '--config', file])).stdout) as { ok: boolean; warnings: Array<{ path: string }> };
+    assert.deepEqual(json.warnings.map((w) => w.path), ['pools.py.runtime']);
+  });
+
   it('check fails for a missing file', async () => {
     const r = await paddock(['check', '--config', join(dir, 'missing.yaml')]);
     assert.equal(r.code, 1);

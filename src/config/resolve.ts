@@ -9,6 +9,7 @@ import type { Problem } from './config-error.ts';
 import { HOST_DEFAULTS, POOL_DEFAULTS } from './defaults.ts';
 import type { PoolSettings } from './defaults.ts';
 import { deepMerge } from './merge.ts';
+import { runtimeOf } from './runtime-of.ts';
 import type { FileInput, PoolInput } from './schema.ts';
 import type { HostConfig, PoolConfig, SiteConfig } from './types.ts';
 
@@ -20,8 +21,12 @@ function resolvePool(name: string, own: PoolInput, defaults: PoolInput, folder: 
   const { command, cwd, documentRoot, ...settings } = merged;
   // A fresh copy per pool, so no two pools share a list or object that one could change.
   const full = deepMerge<PoolSettings>(structuredClone(POOL_DEFAULTS), settings);
-  // A FastCGI worker (php-cgi) is no Node app: it gets no SDK unless the file asks for one.
-  const runtime = full.protocol === 'fastcgi' && settings.runtime === undefined ? 'generic' : full.runtime;
+  // Unset, runtime follows the command (a FastCGI worker, php-cgi, is no Node app), and PORT
+  // follows the runtime: a Node worker gets a unix socket behind a port number (the SDK binds the
+  // socket), anything else a loopback TCP port, which every server takes as it is
+  // (docs/hosting-apps.md). A FastCGI worker is handed a socket the host makes: unix stays its default.
+  const runtime = settings.runtime ?? (full.protocol === 'fastcgi' ? 'generic' : runtimeOf(command ?? []));
+  const listen = settings.listen ?? (runtime === 'node' || full.protocol === 'fastcgi' ? 'unix' : 'tcp');
   const absCwd = resolve(folder, cwd ?? '.');
   return {
     name,
@@ -31,6 +36,7 @@ function resolvePool(name: string, own: PoolInput, defaults: PoolInput, folder: 
     ...full,
     runtime,
     documentRoot: documentRoot === undefined ? absCwd : resolve(folder, documentRoot),
+    listen,
   };
 }
 
@@ -38,7 +44,7 @@ function resolveSites(input: FileInput): SiteConfig[] {
   return (input.sites ?? []).map((site) => ({
     name: site.name,
     hosts: [...new Set(site.hosts ?? HOST_DEFAULTS.siteHosts)],
-    apps: site.apps.map((app) => ({ path: app.path, pool: app.pool })),
+    apps: site.apps.map((app) => ({ path: app.path, pool: app.pool, stripPrefix: app.stripPrefix ?? false })),
   }));
 }
 

@@ -251,6 +251,7 @@ export const poolSchema = z.strictObject({
 const appSchema = z.strictObject({
   path: appPath,
   pool: text(),
+  stripPrefix: flag().optional(),
 });
 
 const siteSchema = z.strictObject({

@@ -37,6 +37,11 @@ export interface AppConfig {
   /** Path prefix, normalised to start with "/" and not end with "/" (except "/" itself). */
   readonly path: string;
   readonly pool: string;
+  /**
+   * Remove `path` from the request path before it goes to the worker ("/api/users" arrives as
+   * "/users"), for apps written for "/". The prefix is always sent as X-Forwarded-Prefix. Default false.
+   */
+  readonly stripPrefix?: boolean;
 }
 
 export interface SiteConfig {
@@ -162,9 +167,16 @@ export interface PoolConfig {
   /** Working directory, absolute (default: the config file's folder). */
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
-  /** node: inject the worker SDK and diagnostic flags; generic: nothing. Default node. */
+  /**
+   * node: inject the worker SDK and diagnostic flags; generic: nothing. Default: from the command
+   * (node, nodejs, npm, npx or a .js/.mjs/.cjs file: node; anything else: generic).
+   */
   readonly runtime: Runtime;
-  /** What PORT holds: a unix socket path (default) or a loopback TCP port. */
+  /**
+   * How the host reaches the worker. unix (default for runtime node): a unix socket; a Node worker
+   * sees a port number in PORT and the SDK binds the socket (PADDOCK_SOCKET) in its place, while a
+   * generic worker sees the socket path. tcp (default for runtime generic): a loopback TCP port.
+   */
   readonly listen: WorkerListen;
   /**
    * What the front door speaks to the workers: `http` (default) or `fastcgi`, the responder role

@@ -143,8 +143,8 @@ export class ClientConnection implements ExchangeOwner {
         return;
       }
       const head = r.head;
-      const poolName = this.#ctx.router.route(head.host, head.path);
-      const pool = poolName === null ? undefined : this.#ctx.pools.get(poolName);
+      const app = this.#ctx.router.match(head.host, head.path);
+      const pool = app === null ? undefined : this.#ctx.pools.get(app.pool);
       const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
       this.#pending = null;
       if (pool === undefined) {
@@ -156,7 +156,7 @@ export class ClientConnection implements ExchangeOwner {
         this.#pending = rest;
         continue;
       }
-      const ex = openExchange(this, pool, head, buf);
+      const ex = openExchange(this, pool, head, buf, app);
       this.#exchange = ex;
       if (rest !== null && !ex.reqDone) {
         if (!this.#fedBody(ex, rest, ex.feedBody(rest, 0))) return;

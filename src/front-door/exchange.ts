@@ -18,6 +18,7 @@ import type { UpstreamConnection, UpstreamHandler } from './upstream-pool.ts';
 import type { Pool } from '../pools/pool.ts';
 import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
 import { buildForwardedHead } from './forwarded-head.ts';
+import type { MountedApp } from './forwarded-prefix.ts';
 import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 
 /** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
@@ -59,11 +60,11 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #finished = false;
   #status = 0;
 
-  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer) {
+  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
     this.owner = owner;
     this.pool = pool;
     this.head = head;
-    this.#headOut = buildForwardedHead(head, raw, owner);
+    this.#headOut = buildForwardedHead(head, raw, owner, app);
     this.#reqScanner = head.chunked ? new ChunkedScanner() : null;
     this.#reqRemaining = head.chunked ? 0 : Math.max(0, head.contentLength);
     this.#reqDone = !head.chunked && this.#reqRemaining === 0;

@@ -4,6 +4,7 @@
  * place, for every upstream protocol that sends an HTTP head.
  */
 import type { RequestHead } from './http-parser.ts';
+import { prefixField, strippedRequestLine, type MountedApp } from './forwarded-prefix.ts';
 
 /** Who asked, as the front door saw it. */
 export interface ForwardedFor {
@@ -13,10 +14,19 @@ export interface ForwardedFor {
   readonly proto: string;
 }
 
-/** The head sent to the worker: the client's, plus X-Forwarded-For/-Proto/-Host. */
-export function buildForwardedHead(head: RequestHead, raw: Buffer, client: ForwardedFor): Buffer[] {
+/**
+ * The head sent to the worker: the client's, plus X-Forwarded-For/-Proto/-Host, and for an app
+ * below "/" X-Forwarded-Prefix, with the prefix taken off the path where the app says stripPrefix
+ * (forwarded-prefix.ts).
+ */
+export function buildForwardedHead(head: RequestHead, raw: Buffer, client: ForwardedFor, app: MountedApp | null = null): Buffer[] {
   const host = head.hostRaw ?? '';
-  const extra = `X-Forwarded-For: ${client.forwardedFor}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${host}\r\n\r\n`;
+  const extra = `X-Forwarded-For: ${client.forwardedFor}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${host}\r\n${prefixField(app)}\r\n`;
+  const requestLine = strippedRequestLine(app, head);
+  if (requestLine !== null) {
+    const fields = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
+    return [Buffer.from(requestLine + withoutForwarded(fields, head).join('') + extra, 'latin1')];
+  }
   if (!head.hasForwardedHeaders) {
     // An X-Forwarded-For from the client stays: a second field line appends to the list (RFC 9110 §5.3).
     // One buffer, so the head goes out in one write(2) rather than a writev of two parts.
@@ -27,11 +37,20 @@ export function buildForwardedHead(head: RequestHead, raw: Buffer, client: Forwa
     out.write(extra, end - start, 'latin1');
     return [out];
   }
-  // The client may not claim a scheme or host on the front door's behalf: drop its lines.
   const lines = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
-  const kept = lines.filter((l) => {
-    const name = l.slice(0, l.indexOf(':')).toLowerCase();
-    return name !== 'x-forwarded-proto' && name !== 'x-forwarded-host';
-  });
-  return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(kept.join('\r\n') + extra, 'latin1')];
+  return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(withoutForwarded(lines, head).join('') + extra, 'latin1')];
+}
+
+/** Field lines with CRLF; the client may not claim a scheme, host or prefix on the front door's behalf. */
+function withoutForwarded(lines: readonly string[], head: RequestHead): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    if (l === '') continue;
+    if (head.hasForwardedHeaders) {
+      const name = l.slice(0, l.indexOf(':')).toLowerCase();
+      if (name === 'x-forwarded-proto' || name === 'x-forwarded-host' || name === 'x-forwarded-prefix') continue;
+    }
+    out.push(l + '\r\n');
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import type { SiteConfig } from '../config/types.ts';
 interface Route {
   readonly path: string;
   readonly pool: string;
+  readonly stripPrefix?: boolean;
 }
 
 /** Host and path to pool name. Immutable: a reload builds a new Router. */
@@ -48,12 +49,17 @@ export class Router {
 
   /** The pool for a request, or null (404). `host` is lower case without a port. */
   route(host: string | null, path: string): string | null {
+    return this.match(host, path)?.pool ?? null;
+  }
+
+  /** The app (path, pool, stripPrefix) a request goes to, or null (404). */
+  match(host: string | null, path: string): Route | null {
     const routes = this.#routesFor(host);
     if (routes === null) return null;
     for (const r of routes) {
-      if (r.path === '/') return r.pool;
+      if (r.path === '/') return r;
       if (path.startsWith(r.path) && (path.length === r.path.length || path.charCodeAt(r.path.length) === 47 /* / */ || path.charCodeAt(r.path.length) === 63 /* ? */)) {
-        return r.pool;
+        return r;
       }
     }
     return null;

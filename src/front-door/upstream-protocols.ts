@@ -7,8 +7,9 @@ import type { Pool } from '../pools/pool.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { ClientExchange, ExchangeOwner } from './exchange-owner.ts';
 import { Exchange } from './exchange.ts';
+import type { MountedApp } from './forwarded-prefix.ts';
 
-/** The exchange that carries `head` (read from `raw`) to a worker of `pool`. */
-export function openExchange(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer): ClientExchange {
-  return new Exchange(owner, pool, head, raw);
+/** The exchange that carries `head` (read from `raw`) to a worker of `pool`, for the app it was routed to. */
+export function openExchange(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null): ClientExchange {
+  return new Exchange(owner, pool, head, raw, app);
 }

@@ -24,6 +24,7 @@ import { recycleEventId } from './policy/recycle-policy.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
 import { allocateAddress } from './worker-address.ts';
+import { withPortAlias } from '../supervisor/worker-port.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -273,7 +274,7 @@ export class Pool {
     const config = this.config;
     const worker = new WorkerProcess(id, config, this.#services.now);
     this.#wire(worker);
-    void allocateAddress(config, this.#services.runDir, id, identity).then(
+    void allocateAddress(config, this.#services.runDir, id, identity).then((a) => withPortAlias(config, a)).then(
       (address) => {
         worker.setAddress(address);
         if (worker.exitFacts !== null) return;

@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PoolConfig } from '../config/types.ts';
 import type { Identity } from './identity.ts';
+import { workerArgv } from './worker-argv.ts';
+import { portValue, socketAlias } from './worker-port.ts';
 
 export const sdkRegisterPath = fileURLToPath(new URL('../worker-sdk/node/register.mjs', import.meta.url));
 
@@ -17,8 +19,11 @@ const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 /** The setpriv binary, or null where util-linux lacks it (then identities cannot be switched). */
 export const setprivPath: string | null = setprivCandidates.find((p) => existsSync(p)) ?? null;
 
-/** Where a worker listens: a unix socket path or a loopback TCP port. */
-export type WorkerAddress = { readonly path: string } | { readonly port: number };
+/**
+ * Where a worker listens: a unix socket path or a loopback TCP port. `portAlias`: the number a Node
+ * worker sees in PORT while its SDK binds `path` (worker-port.ts).
+ */
+export type WorkerAddress = { readonly path: string; readonly portAlias?: number } | { readonly port: number };
 
 export interface SpawnSpec {
   readonly file: string;
@@ -42,16 +47,16 @@ export interface SpawnInputs {
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
 export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const { pool, address, identity } = inputs;
-  const argv = [...pool.command];
-  // A pool that says "node" gets the host's own Node, the one the project pins (Node 24).
-  if (pool.runtime === 'node' && argv[0] === 'node') argv[0] = process.execPath;
+  const argv = workerArgv(pool, portValue(address));
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inputs.baseEnv)) {
     if (v !== undefined && !k.startsWith('PADDOCK_') && k !== 'NODE_OPTIONS') env[k] = v;
   }
   Object.assign(env, pool.env, inputs.extraEnv);
-  env.PORT = 'path' in address ? address.path : String(address.port);
+  env.PORT = portValue(address);
+  const socket = socketAlias(address);
+  if (socket !== null) env.PADDOCK_SOCKET = socket;
   env.PADDOCK_POOL = pool.name;
   env.PADDOCK_WORKER = inputs.workerId;
   env.PADDOCK_CONTROL_FD = '3';

@@ -13,12 +13,17 @@ export function register(program: Command): void {
       const opts = globals(cmd);
       const file = configPath(opts);
       const { formatConfigError, loadConfig } = await import('../../config/index.ts');
+      const { configWarnings, formatConfigWarning } = await import('../../config/warnings.ts');
       const result = loadConfig(file);
       if (result.ok) {
         const pools = Object.keys(result.config.pools).length;
         const sites = result.config.sites.length;
-        if (opts.json) printJson({ ok: true, file, pools, sites });
-        else println(`ok: ${pools} pool${pools === 1 ? '' : 's'}, ${sites} site${sites === 1 ? '' : 's'}`);
+        // Warnings do not fail the check: the file is valid, perhaps not what was meant.
+        const warnings = configWarnings(result.config);
+        if (opts.json) return printJson({ ok: true, file, pools, sites, warnings });
+        for (const w of warnings) process.stderr.write(formatConfigWarning(w, file) + '\n');
+        const noted = warnings.length === 0 ? '' : `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`;
+        println(`ok: ${pools} pool${pools === 1 ? '' : 's'}, ${sites} site${sites === 1 ? '' : 's'}${noted}`);
         return;
       }
       if (opts.json) printJson({ ok: false, file, errors: result.errors });

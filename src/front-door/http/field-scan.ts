@@ -150,6 +150,9 @@ function noteField(buf: Buffer, at: number, len: number, vStart: number, vEnd: n
         fields.te = transferCoding(buf, vStart, vEnd);
       } else if (bytesAre(buf, at, 'x-forwarded-proto')) fields.forwarded = true;
       break;
+    case 18:
+      if (bytesAre(buf, at, 'x-forwarded-prefix')) fields.forwarded = true;
+      break;
   }
   return null;
 }

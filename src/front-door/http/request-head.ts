@@ -37,7 +37,7 @@ export interface RequestHead {
   readonly headStart: number;
   /** Offset just past the request line's CRLF: where the front door can insert X-Forwarded-*. */
   readonly requestLineEnd: number;
-  /** The client sent X-Forwarded-Proto or X-Forwarded-Host, which the front door must strip. */
+  /** The client sent X-Forwarded-Proto, -Host or -Prefix, which the front door must strip. */
   readonly hasForwardedHeaders: boolean;
 }
 

@@ -48,7 +48,7 @@ export class WorkerAgent {
       onClose: () => this.#onChannelClosed(),
     });
     this.#env = env;
-    if (port !== '') hookListen(port, (server) => this.#onListening(server));
+    if (port !== '') hookListen(port, (server) => this.#onListening(server), env.PADDOCK_SOCKET ?? '');
   }
 
   /** True while the control channel is open. */

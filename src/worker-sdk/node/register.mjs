@@ -1,7 +1,11 @@
 // Entry point the host injects into every `runtime: node` worker with
 // `NODE_OPTIONS=--import <abs path>/register.mjs`, so an unmodified app gets ready detection,
-// ping, drain and the event-loop watch (DESIGN §4). In a process without a control channel
-// (a child of the worker inherits NODE_OPTIONS but not fd 3) it does nothing.
+// ping, drain and the event-loop watch (DESIGN §4). The listen redirect (listen-hook.mjs) goes into
+// every Node process of the worker, so that an app started through `npm start` or a wrapper still
+// serves the host's socket; the agent only where the control channel is (a child of the worker
+// inherits NODE_OPTIONS but not fd 3).
 import { installWorkerAgent } from './agent.mjs';
+import { hookListen } from './listen-hook.mjs';
 
+if (process.env.PORT) hookListen(process.env.PORT, null, process.env.PADDOCK_SOCKET ?? '');
 installWorkerAgent();
