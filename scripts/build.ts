@@ -9,7 +9,7 @@
  * same lines as src/), and the whole tree takes well under a second (tsc needs several). The
  * sources use erasable syntax only (tsconfig `erasableSyntaxOnly`), which is what makes stripping
  * a complete compile. Then relative `./x.ts` specifiers become `./x.js`, the worker SDK (already
- * plain .mjs) and the dashboard's HTML are copied as they are, and the output is checked for what
+ * plain .mjs), the dashboard's HTML and the notification helpers are copied as they are, and the output is checked for what
  * would fail only once installed: a relative import of a file that dist/ does not have.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ const dist = join(root, 'dist');
 /** Development-only files under src/: tests and their helpers. */
 const DEV_ONLY = [/\.test\.(ts|mjs)$/, /^admin\/fake-host-control\.ts$/, /^admin\/test-http\.ts$/, /^worker-sdk\/worker-test-peer\.ts$/];
 /** Copied as they are: plain JavaScript and the files code reads beside itself. */
-const COPIED = /\.(mjs|js|html|css|json)$/;
+const COPIED = /\.(mjs|js|html|css|json|pl|py)$/;
 /** A relative module specifier in an import or export declaration, or in import(). */
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"\n]+)\2/g;
 

@@ -14,6 +14,9 @@ import { Supervisor } from './supervisor/supervisor.ts';
 import { Diagnostics, type DiagnosticsOptions } from './diagnostics/diagnostics.ts';
 import { startAdminServer, type AdminServer } from './admin/admin-server.ts';
 import { dashboardHtml } from './admin/dashboard/dashboard.ts';
+import { takeInheritedSockets, type InheritedSocket } from './service/listen-fds.ts';
+import { SdNotifier } from './service/sd-notify.ts';
+import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-limit.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -28,7 +31,12 @@ export interface RunningHost {
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
 export async function startHost(
   config: HostConfig,
-  options: { quiet?: boolean; diagnostics?: Pick<DiagnosticsOptions, 'storeLimits' | 'captureLimits'> } = {},
+  options: {
+    quiet?: boolean;
+    diagnostics?: Pick<DiagnosticsOptions, 'storeLimits' | 'captureLimits'>;
+    /** Listening sockets passed by systemd (socket activation), served instead of new ones. */
+    inherited?: readonly InheritedSocket[];
+  } = {},
 ): Promise<RunningHost> {
   mkdirSync(config.dataDir, { recursive: true });
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
@@ -36,7 +44,7 @@ export async function startHost(
   const supervisor = new Supervisor(config, events, diagnostics);
   let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
-    bound = await supervisor.start();
+    bound = await supervisor.start(options.inherited);
   } catch (err) {
     await supervisor.shutdown();
     await diagnostics.close();
@@ -85,14 +93,34 @@ export async function runHost(configFile: string): Promise<void> {
     throw new HostStartError(`${result.errors.length} error(s) in ${configFile}; nothing was started`);
   }
   for (const w of configWarnings(result.config)) process.stderr.write(`paddock: ${formatConfigWarning(w, configFile)}\n`);
+  // Under systemd (docs/service.md): read, then remove from the environment that workers inherit,
+  // the notification socket and the passed listening sockets.
+  const notifier = SdNotifier.fromEnv();
+  const inherited = takeInheritedSockets();
+  const limit = raiseOpenFileLimit();
+  process.stderr.write(`paddock: ${describeOpenFileLimit(limit)}\n`);
   let host: RunningHost;
   try {
-    host = await startHost(result.config);
+    host = await startHost(result.config, { inherited });
   } catch (err) {
     throw new HostStartError(`${(err as Error).message}; nothing was started`);
   }
+  const events = host.supervisor.events;
+  events.write({ id: EventIds.OpenFileLimit, level: limit.problem === null ? 'info' : 'warning', message: `Host ${describeOpenFileLimit(limit)}.`, details: { soft: jsonLimit(limit.soft), hard: jsonLimit(limit.hard), was: jsonLimit(limit.was), problem: limit.problem } });
+  if (inherited.length > 0) {
+    const list = inherited.map((i) => `fd ${i.fd} (${i.name}${i.address ? `, ${i.address.host}:${i.address.port}` : ''})`).join(', ');
+    events.write({ id: EventIds.SocketActivation, message: `The front door serves ${inherited.length} listening socket(s) passed by systemd: ${list}.`, details: { sockets: inherited } });
+  }
+  if (notifier.problem !== null) {
+    process.stderr.write(`paddock: cannot notify systemd: ${notifier.problem}\n`);
+    events.write({ id: EventIds.NotifyUnavailable, message: `systemd asked for notifications the host cannot send: ${notifier.problem}. A Type=notify unit will time out starting.`, details: { problem: notifier.problem } });
+  }
   const urls = host.bound.map((b) => `${b.tls ? 'https' : 'http'}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
-  process.stderr.write(`paddock: serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}\n`);
+  const serving = `serving ${Object.keys(result.config.pools).length} pools on ${urls.join(' ')}`;
+  host.supervisor.onReloading = () => notifier.reloading();
+  host.supervisor.onReloaded = (r) => notifier.ready(`${serving}; ${r.ok ? 'configuration reloaded' : 'the new configuration was refused, the running one stays'}`);
+  notifier.ready(serving);
+  process.stderr.write(`paddock: ${serving}\n`);
   process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/?token=<admin.token> (once; a cookie keeps it)` : ''}\n`);
   for (const line of tryLines(result.config, urls[0])) process.stderr.write(`paddock:   ${line}\n`);
   process.on('SIGHUP', () => {
@@ -109,9 +137,15 @@ export async function runHost(configFile: string): Promise<void> {
   process.on('SIGINT', onSignal);
   // A signal or `paddock shutdown`: the same graceful stop.
   await host.stopRequested;
+  notifier.stopping('draining every pool');
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await host.stop();
+}
+
+/** A limit for the event's details: JSON has no Infinity. */
+function jsonLimit(n: number | null): number | string | null {
+  return n === Infinity ? 'unlimited' : n;
 }
 
 /** A few curl lines to try, one per app of the configured sites (at most 8). */

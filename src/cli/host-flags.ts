@@ -3,9 +3,12 @@
  * grows to 16 MB and more) keeps each scavenge short: under load the front door's p99 latency
  * halves (about 5 ms instead of 11 ms behind `wrk -c64`) at the same CPU per request, and the idle
  * host holds less memory. The flag must be given when Node starts, so `run` re-executes itself
- * with it, keeping its pid (process.execve), before loading anything else.
+ * with it, keeping its pid (process.execve), before loading anything else. Under systemd the same
+ * exec goes through the helper that opens the notification socket (service/notify-socket.ts).
  */
-const hostFlags = ['--max-semi-space-size=2'] as const;
+import { NOTIFY_FD_VARIABLE, hasPassedSockets, notifyHelper } from '../service/notify-socket.ts';
+
+export const hostFlags = ['--max-semi-space-size=2'] as const;
 const optionsWithValue = new Set(['--config', '-c', '--admin', '--token']);
 
 /** The command word of a `paddock` command line (the first argument that is not an option or its value). */
@@ -21,11 +24,28 @@ export function commandOf(args: readonly string[]): string | null {
   return null;
 }
 
-/** For `paddock run` started without the host's V8 flags: replaces this process with one that has them. */
+/**
+ * For `paddock run` started without the host's V8 flags, or under systemd without its notification
+ * socket yet: replaces this process (same pid) with one that has them.
+ */
 export function reexecWithHostFlags(): void {
   if (commandOf(process.argv.slice(2)) !== 'run') return;
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (given.some((a) => a.startsWith('--max-semi-space-size'))) return;
   if (typeof process.execve !== 'function') return;
-  process.execve(process.execPath, [process.execPath, ...hostFlags, ...process.execArgv, ...process.argv.slice(1)], process.env as Record<string, string>);
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flags = given.some((a) => a.startsWith('--max-semi-space-size')) ? [] : hostFlags;
+  const helper = notifyHelper(process.env);
+  if (flags.length === 0 && helper === null) return;
+  if (hasPassedSockets(process.env)) {
+    // Node marked the sockets systemd passed close-on-exec as it started: an exec now would close
+    // them. The unit `paddock service install` writes gives the flags and the notification socket.
+    if (helper !== null) process.env[NOTIFY_FD_VARIABLE] = 'failed: the host was started without the notification socket and cannot open it without closing the sockets systemd passed; start it as `paddock service install` writes ExecStart';
+    return;
+  }
+  const node = [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)];
+  const argv = helper === null ? node : [...helper, ...node];
+  try {
+    process.execve(argv[0], argv, process.env as Record<string, string>);
+  } catch {
+    // The exec failed before replacing anything: run on as we are.
+  }
 }

@@ -34,6 +34,11 @@ export class ClientConnection implements ExchangeOwner {
   #drainWaiters: Array<() => void> = [];
   #headTimer: NodeJS.Timeout | null = null;
   #record: MutableRecord | null = null;
+  /** Requests taken from this connection so far (answered by a worker or by the front door). */
+  #taken = 0;
+  /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
+  #quiescing = false;
+  #quiesced: (() => void) | null = null;
 
   constructor(socket: Socket, ctx: FrontDoorContext, proto: string) {
     this.socket = socket;
@@ -143,6 +148,8 @@ export class ClientConnection implements ExchangeOwner {
         return;
       }
       const head = r.head;
+      this.#taken++;
+      this.#quiesced?.();
       const app = this.#ctx.router.match(head.host, head.path);
       const pool = app === null ? undefined : this.#ctx.pools.get(app.pool);
       const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
@@ -257,7 +264,7 @@ export class ClientConnection implements ExchangeOwner {
   /** The exchange in hand is over: close, or read the next request. */
   #nextExchange(close: boolean): void {
     this.#exchange = null;
-    if (close || this.#closed) {
+    if (close || this.#closed || this.#quiescing) {
       this.#closed = true;
       this.socket.end();
       return;
@@ -310,6 +317,40 @@ export class ClientConnection implements ExchangeOwner {
     }
     this.socket.write(response);
     this.#nextExchange(false);
+  }
+
+  /**
+   * The host is stopping, and its listeners are closed. A request this connection already carries
+   * is served, including the first request of a connection accepted just before the listeners
+   * closed, which may still be on its way (up to `graceMs`); after that the connection closes
+   * instead of staying alive, and an idle keep-alive connection closes now. Resolves when the
+   * connection asks nothing more of the pools (its request is in hand, or it is closed), so that
+   * the pools stop taking requests only then: no request that reached the host gets a 503.
+   */
+  quiesce(graceMs: number): Promise<void> {
+    this.#quiescing = true;
+    if (this.#closed || this.#exchange !== null || this.#tunnel !== null) return Promise.resolve();
+    if (this.#taken > 0 && this.#pending === null) {
+      this.#closed = true;
+      this.socket.end();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.#exchange === null && this.#tunnel === null && !this.#closed) {
+          this.#closed = true;
+          this.socket.end();
+        }
+        done();
+      }, graceMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#quiesced = null;
+        resolve();
+      };
+      this.#quiesced = done;
+      this.socket.once('close', done);
+    });
   }
 
   #onClose(): void {

@@ -8,9 +8,11 @@ import type { Router } from './router.ts';
 import type { Upstreams } from './upstreams.ts';
 import type { RequestRecord } from './request-record.ts';
 
-/** The client connections a front door holds (only their sockets are read from outside). */
+/** The client connections a front door holds (their sockets, and their graceful end at host stop). */
 export interface HeldConnection {
   readonly socket: { destroy(): void };
+  /** Host stop: serve the request in hand, then close (ClientConnection.quiesce). */
+  quiesce(graceMs: number): Promise<void>;
 }
 
 export interface FrontDoorContext {

@@ -12,6 +12,7 @@ import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
+import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
 export type { FrontDoorContext } from './front-door-context.ts';
 
@@ -30,11 +31,20 @@ export class FrontDoor {
     this.context.limits = limits;
   }
 
-  /** Listens on every binding; rejects with the binding that failed. */
-  async listen(bindings: readonly Binding[], tls: TlsConfig | null = null): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+  /**
+   * Listens on every binding; rejects with the binding that failed. Sockets passed by systemd
+   * (socket activation, service/listen-fds.ts) serve the bindings they are bound to, and any other
+   * passed socket is served as well, as plain HTTP.
+   */
+  async listen(bindings: readonly Binding[], tls: TlsConfig | null = null, inherited: readonly InheritedSocket[] = []): Promise<Array<{ host: string; port: number; tls: boolean }>> {
     const bound: Array<{ host: string; port: number; tls: boolean }> = [];
     const secure = bindings.some((b) => b.tls) ? readTls(tls) : null;
-    for (const b of bindings) {
+    const { forBinding, extra } = matchInheritedSockets(inherited, bindings);
+    const targets = [
+      ...bindings.map((b, i) => ({ b, fd: forBinding.get(i)?.fd ?? null })),
+      ...extra.map((s) => ({ b: { host: s.address?.host ?? '', port: s.address?.port ?? 0, tls: false }, fd: s.fd })),
+    ];
+    for (const { b, fd } of targets) {
       const accept = (proto: string) => (socket: Socket): void => {
         this.context.connections.add(new ClientConnection(socket, this.context, proto));
       };
@@ -42,13 +52,14 @@ export class FrontDoor {
       const server: Server = b.tls && secure !== null
         ? createTlsServer({ ...secure, ALPNProtocols: ['http/1.1'] }, accept('https'))
         : createServer({ noDelay: true }, accept('http'));
+      const where = fd === null ? `${b.host}:${b.port}` : `the socket passed as descriptor ${fd}`;
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (err) => reject(new Error(`cannot listen on ${b.host}:${b.port}: ${err.message}`)));
-        server.listen({ host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096 }, () => resolve());
+        server.once('error', (err) => reject(new Error(`cannot listen on ${where}: ${err.message}`)));
+        server.listen(fd === null ? { host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096 } : { fd }, () => resolve());
       });
       server.on('error', () => {});
-      const a = server.address() as { address: string; port: number };
-      bound.push({ host: a.address, port: a.port, tls: b.tls });
+      const a = server.address();
+      bound.push(typeof a === 'string' || a === null ? { host: a ?? where, port: 0, tls: b.tls } : { host: a.address, port: a.port, tls: b.tls });
       this.#servers.push(server);
     }
     return bound;
@@ -62,6 +73,14 @@ export class FrontDoor {
     const closed = Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.#servers.length = 0;
     return closed.then(() => undefined);
+  }
+
+  /**
+   * Host stop, after close(): every connection gets the request it already carries served and then
+   * closes (ClientConnection.quiesce). Resolves when none waits for a request any more.
+   */
+  async quiesce(graceMs: number): Promise<void> {
+    await Promise.all([...this.context.connections].map((c) => c.quiesce(graceMs)));
   }
 
   /** Closes every client connection now. */

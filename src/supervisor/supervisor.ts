@@ -20,8 +20,11 @@ import { AccessLog } from '../front-door/access-log.ts';
 import { renderMetrics } from '../admin/metrics.ts';
 import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
+import type { InheritedSocket } from '../service/listen-fds.ts';
 
 const tickMs = 250;
+/** At host stop, how long a connection accepted just before may take to send its first request. */
+const quiesceGraceMs = 2000;
 
 /**
  * Where workers' unix sockets go: `<dataDir>/run`, unless that makes socket paths longer than a
@@ -51,6 +54,9 @@ export class Supervisor implements HostControl {
   #reloading: Promise<ReloadResult> | null = null;
   /** Set by the host: how `paddock shutdown` (POST /api/shutdown) stops it, as SIGTERM does. */
   onShutdownRequest: (() => void) | null = null;
+  /** Set by the host: told when a reload (SIGHUP or the admin API) begins and ends (systemd RELOADING/READY). */
+  onReloading: (() => void) | null = null;
+  onReloaded: ((result: ReloadResult) => void) | null = null;
 
   constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl) {
     this.config = config;
@@ -96,9 +102,9 @@ export class Supervisor implements HostControl {
     return pool;
   }
 
-  /** Listens and starts the pools marked autoStart. */
-  async start(): Promise<Array<{ host: string; port: number; tls: boolean }>> {
-    const bound = await this.frontDoor.listen(this.config.listen, this.config.tls);
+  /** Listens (on the sockets systemd passed, where given) and starts the pools marked autoStart. */
+  async start(inherited: readonly InheritedSocket[] = []): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+    const bound = await this.frontDoor.listen(this.config.listen, this.config.tls, inherited);
     for (const pool of this.poolMap.values()) if (pool.config.autoStart) pool.start(false);
     this.#tick = setInterval(() => this.#onTick(), tickMs);
     this.#tick.unref();
@@ -122,6 +128,9 @@ export class Supervisor implements HostControl {
     if (this.#tick) clearInterval(this.#tick);
     this.#tick = null;
     const closed = this.frontDoor.close();
+    // Requests already on accepted connections are served before the pools stop taking any: a
+    // restart with the listening socket held by systemd then refuses nothing (docs/service.md).
+    await this.frontDoor.quiesce(quiesceGraceMs);
     await Promise.all([...this.poolMap.values()].map((p) => p.shutdown()));
     this.frontDoor.destroyConnections();
     await closed;
@@ -211,7 +220,17 @@ export class Supervisor implements HostControl {
       }
       return this.#apply(result.config);
     };
-    const next = (this.#reloading ?? Promise.resolve()).then(run, run);
+    const observed = async (): Promise<ReloadResult> => {
+      this.onReloading?.();
+      let outcome: ReloadResult = { ok: false, errors: ['the reload failed'] };
+      try {
+        outcome = await run();
+        return outcome;
+      } finally {
+        this.onReloaded?.(outcome);
+      }
+    };
+    const next = (this.#reloading ?? Promise.resolve()).then(observed, observed);
     this.#reloading = next;
     return next;
   }

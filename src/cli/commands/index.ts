@@ -13,5 +13,6 @@ import { register as crashes } from './crashes.ts';
 import { register as crash } from './crash.ts';
 import { register as debug } from './debug.ts';
 import { register as shutdown } from './shutdown.ts';
+import { register as service } from './service.ts';
 
-export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown];
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown, service];
