@@ -1,12 +1,14 @@
 /**
  * `paddock crash ID`: one whole crash or hang report — by report id, or the newest report of a
  * bucket by bucket id. People get the error, the stack, the requests in flight and the last output
- * lines; `--json` gives the stored report as it is.
+ * lines; `--json` gives the stored report as it is. With the host down, read from dataDir.
  */
 import type { Command } from 'commander';
 import type { CrashReport, Frame } from '../../diagnostics/report-types.ts';
-import { clientFor, globals, printJson, println, seg } from '../command-kit.ts';
+import { CliError, EXIT } from '../admin-client.ts';
+import { globals, printJson, println, seg } from '../command-kit.ts';
 import { NONE, formatDuration, formatTime } from '../format.ts';
+import { hostOrDataDir } from '../offline.ts';
 
 function frameLine(f: Frame): string {
   const where = f.file === null ? '' : ` (${f.file}${f.line === null ? '' : `:${f.line}`})`;
@@ -55,8 +57,17 @@ export function register(program: Command): void {
     .argument('<id>', 'a report id, or a bucket id for its newest report')
     .description('show one crash or hang report whole: error, stack, requests in flight, last output')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const client = await clientFor(cmd);
-      const report = await client.json<CrashReport>('GET', `/api/crashes/${seg(id)}`);
+      const report = await hostOrDataDir(cmd, (client) => client.json<CrashReport>('GET', `/api/crashes/${seg(id)}`), async (dataDir) => {
+        const { CrashStore } = await import('../../diagnostics/crash-store.ts');
+        const store = CrashStore.open(dataDir);
+        try {
+          const found = store.report(id);
+          if (found === null) throw new CliError(EXIT.failed, `no crash report or bucket '${id}'`);
+          return found;
+        } finally {
+          store.close();
+        }
+      });
       if (globals(cmd).json) return printJson(report);
       println(reportText(report));
     });

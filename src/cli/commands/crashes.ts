@@ -2,11 +2,13 @@
  * `paddock crashes [--pool P]`: the crash and hang buckets, most recently seen first — one line per
  * bug with how often it happened, where, and its top frame. `--json` prints the buckets as the API
  * gives them (DESIGN §7: `{ bucket, kind, signature, count, firstSeen, lastSeen, pools, top }`).
+ * With the host down, the crash store in dataDir is read directly.
  */
 import type { Command } from 'commander';
 import type { CrashBucket } from '../../diagnostics/report-types.ts';
-import { clientFor, globals, printJson, println, withQuery } from '../command-kit.ts';
+import { globals, printJson, println, withQuery } from '../command-kit.ts';
 import { NONE, formatAge, table } from '../format.ts';
+import { hostOrDataDir } from '../offline.ts';
 
 const COLUMNS = [
   { title: 'BUCKET' }, { title: 'KIND' }, { title: 'COUNT', align: 'right' as const }, { title: 'LAST SEEN' },
@@ -25,8 +27,15 @@ export function register(program: Command): void {
     .description('list crash and hang buckets (one per bug), most recently seen first')
     .option('--pool <name>', 'only buckets this pool has hit')
     .action(async (opts: { pool?: string }, cmd: Command) => {
-      const client = await clientFor(cmd);
-      const buckets = await client.json<CrashBucket[]>('GET', withQuery('/api/crashes', { pool: opts.pool }));
+      const buckets = await hostOrDataDir(cmd, (client) => client.json<CrashBucket[]>('GET', withQuery('/api/crashes', { pool: opts.pool })), async (dataDir) => {
+        const { CrashStore } = await import('../../diagnostics/crash-store.ts');
+        const store = CrashStore.open(dataDir);
+        try {
+          return store.buckets(opts.pool);
+        } finally {
+          store.close();
+        }
+      });
       if (globals(cmd).json) return printJson(buckets);
       if (buckets.length === 0) return println(opts.pool ? `no crashes or hangs recorded for pool ${opts.pool}` : 'no crashes or hangs recorded');
       const now = Date.now();

@@ -1,13 +1,17 @@
 /**
  * `paddock events`: the event log (DESIGN §6), newest last, with `--follow` to keep printing new
- * events as the host writes them (like `journalctl -f`).
+ * events as the host writes them (like `journalctl -f`). With the host down, read from dataDir.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PaddockEvent } from '../../events/event-log.ts';
 import { parseSince } from '../../admin/event-query.ts';
 import type { AdminClient } from '../admin-client.ts';
-import { clientFor, globals, println, printJson, wholeNumber, withQuery } from '../command-kit.ts';
+import { globals, println, printJson, wholeNumber, withQuery } from '../command-kit.ts';
 import { NONE, StreamTable, formatTime, table } from '../format.ts';
+import { hostOrDataDir } from '../offline.ts';
+
+/** How often `events --follow` with the host down looks for new rows in the event log. */
+const OFFLINE_POLL_MS = 500;
 
 /** Backlog shown by `--follow` without `--limit` or `--since`, as `tail -f` shows the last lines. */
 const FOLLOW_BACKLOG = 10;
@@ -58,6 +62,38 @@ async function follow(client: AdminClient, opts: EventsOptions, limit: number | 
   }
 }
 
+/**
+ * The host is down: the event log in dataDir answers the same query. `--follow` then watches the
+ * file for rows a host started later writes.
+ */
+async function offline(dataDir: string, opts: EventsOptions, limit: number | undefined, json: boolean): Promise<void> {
+  const { EventLog } = await import('../../events/event-log.ts');
+  const log = EventLog.open(dataDir, { stdout: null });
+  try {
+    const query = { pool: opts.pool, id: opts.id, sinceMs: opts.since === undefined ? undefined : parseSince(opts.since, Date.now()) };
+    const events = log.query({ ...query, limit });
+    if (!opts.follow) {
+      if (json) printJson(events);
+      else println(events.length ? table(COLUMNS, events.map(row)) : 'no events');
+      return;
+    }
+    let after = Math.max(log.query({ limit: 1 })[0]?.seq ?? 0, events.at(-1)?.seq ?? 0);
+    const out = new StreamTable(COLUMNS, events.map(row));
+    const print = (e: PaddockEvent): void => println(json ? JSON.stringify(e) : out.row(row(e)));
+    if (!json) println(out.header());
+    for (const e of events) print(e);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, OFFLINE_POLL_MS));
+      const next = log.query({ pool: opts.pool, id: opts.id, afterSeq: after, limit: 1000 });
+      for (const e of next) print(e);
+      // Rows of other pools or ids move the mark too, so that they are not read again.
+      after = Math.max(after, next.at(-1)?.seq ?? 0, log.query({ limit: 1 })[0]?.seq ?? 0);
+    }
+  } finally {
+    log.close();
+  }
+}
+
 /** Registers `events`. */
 export function register(program: Command): void {
   program
@@ -69,12 +105,13 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most this many events, the newest (default 100)', wholeNumber(1))
     .option('-f, --follow', 'keep printing new events as they are written')
     .action(async (opts: EventsOptions, cmd: Command) => {
-      const client = await clientFor(cmd);
       const json = globals(cmd).json === true;
       const limit = opts.limit ?? (opts.follow && opts.since === undefined ? FOLLOW_BACKLOG : undefined);
-      if (opts.follow) return follow(client, opts, limit, json);
-      const events = await client.json<PaddockEvent[]>('GET', withQuery('/api/events', { pool: opts.pool, since: opts.since, id: opts.id, limit }));
-      if (json) printJson(events);
-      else println(events.length ? table(COLUMNS, events.map(row)) : 'no events');
+      await hostOrDataDir(cmd, async (client) => {
+        if (opts.follow) return follow(client, opts, limit, json);
+        const events = await client.json<PaddockEvent[]>('GET', withQuery('/api/events', { pool: opts.pool, since: opts.since, id: opts.id, limit }));
+        if (json) printJson(events);
+        else println(events.length ? table(COLUMNS, events.map(row)) : 'no events');
+      }, (dataDir) => offline(dataDir, opts, limit, json));
     });
 }
