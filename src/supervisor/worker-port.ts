@@ -47,6 +47,7 @@ export function freeLoopbackPort(): Promise<number> {
  * it without the SDK (none should) fails visibly rather than on another worker's port.
  */
 export async function withPortAlias(pool: PoolConfig, address: WorkerAddress): Promise<WorkerAddress> {
-  if (pool.runtime !== 'node' || !('path' in address)) return address;
+  // A FastCGI worker is handed its socket by the host (docs/php.md): it listens on nothing itself.
+  if (pool.runtime !== 'node' || pool.protocol === 'fastcgi' || !('path' in address)) return address;
   return { path: address.path, portAlias: await freeLoopbackPort() };
 }

@@ -114,7 +114,7 @@ export function scanFields(buf: Buffer, p: number, bad: BadMessageStatus): Parse
 
 /** Lengths of the field names `noteField` looks at: any other field is skipped at once. */
 const NOTED_LENGTHS = new Uint8Array(32);
-for (const n of [4, 6, 7, 10, 14, 16, 17]) NOTED_LENGTHS[n] = 1;
+for (const n of [4, 6, 7, 10, 14, 16, 17, 18]) NOTED_LENGTHS[n] = 1;
 
 /** Records one field if it bears on framing, routing or forwarding; a refusal if it is unacceptable. */
 function noteField(buf: Buffer, at: number, len: number, vStart: number, vEnd: number, bad: BadMessageStatus): ParseError | null {
