@@ -64,6 +64,15 @@ test('the packed tarball installs with npm install -g and runs the example from 
   assert.equal(version.code, 0, version.stderr);
   assert.equal(version.stdout.trim(), pkg.version);
 
+  // The unit it writes runs this installation: its Node, its launcher, its notification helper.
+  const unit = await run(paddock, ['service', 'install', '--print', '--config', join(home, 'examples', 'paddock.yaml')], { cwd: away, env });
+  assert.equal(unit.code, 0, unit.stderr);
+  const execStart = /^ExecStart=(.*)$/m.exec(unit.stdout)![1].split(' ');
+  assert.ok(execStart.includes(join(home, 'bin', 'paddock.mjs')), unit.stdout);
+  assert.ok(execStart.includes(process.execPath), unit.stdout);
+  assert.ok(execStart[1] === join(home, 'dist', 'service', 'notify-exec.pl') || execStart[1] === join(home, 'dist', 'service', 'notify-exec.py'), unit.stdout);
+  assert.ok(existsSync(execStart[1]), `${execStart[1]} is in the package`);
+
   // paddock/worker resolves through the package's exports for an app that depends on paddock.
   const app = join(scratch, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });
