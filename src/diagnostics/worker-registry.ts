@@ -88,7 +88,8 @@ function alive(pid: number): boolean {
 export function resolveExecutable(pool: PoolConfig, searchPath: string | undefined, exists: (p: string) => boolean): string | null {
   const first = pool.command[0];
   if (first === undefined) return null;
-  if (pool.runtime === 'node' && first === 'node') return process.execPath;
+  // runtime node runs `node`, and a script given as the program, on the host's Node (worker-argv.ts).
+  if (pool.runtime === 'node' && (first === 'node' || /\.[cm]?js$/.test(first))) return process.execPath;
   if (isAbsolute(first)) return first;
   if (first.includes('/')) return join(pool.cwd, first);
   for (const dir of (searchPath ?? '').split(':')) {
