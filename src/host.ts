@@ -1,7 +1,8 @@
 /**
  * `paddock run`: the host process. Reads the config (a bad file starts nothing), opens the event
- * log, starts the front door, the pools and the admin API, and handles signals: SIGHUP reloads,
- * SIGTERM/SIGINT drain every pool within its limit and exit 0.
+ * log, starts the front door, the pools, the admin API and the health listener, and handles
+ * signals: SIGHUP reloads, SIGTERM/SIGINT drain every pool within its limit and exit 0, as the end
+ * of a `paddock drain` does.
  */
 import { mkdirSync } from 'node:fs';
 import { loadConfigIsolated } from './config/load-isolated.ts';
@@ -17,14 +18,21 @@ import { dashboardHtml } from './admin/dashboard/dashboard.ts';
 import { takeInheritedSockets, type InheritedSocket } from './service/listen-fds.ts';
 import { SdNotifier } from './service/sd-notify.ts';
 import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-limit.ts';
+import { HostDrain } from './admin/host-drain.ts';
+import { activityOf } from './admin/drain-policy.ts';
+import { startHealthServer, type HealthServer } from './admin/health-server.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
   readonly admin: AdminServer;
+  /** The health checks' own binding (`health.listen`), or null. */
+  readonly health: HealthServer | null;
+  /** `paddock drain`: out of rotation, then stop once quiet. */
+  readonly drain: HostDrain;
   readonly bound: ReadonlyArray<{ host: string; port: number; tls: boolean }>;
   /** Drains every pool and closes everything; later calls return the same promise. */
   stop(): Promise<void>;
-  /** Settles when stop() is first called, by a signal or by `paddock shutdown` (POST /api/shutdown). */
+  /** Settles when stop() is first called, by a signal, `paddock shutdown` (POST /api/shutdown) or the end of a drain. */
   readonly stopRequested: Promise<void>;
 }
 
@@ -51,25 +59,48 @@ export async function startHost(
     events.close();
     throw err;
   }
+  let stop: () => Promise<void> = async () => {};
+  const drain = new HostDrain({
+    events,
+    limits: () => supervisor.config.drain,
+    activity: () => activityOf(supervisor.pools()),
+    setClosing: (closing) => { supervisor.frontDoor.context.draining = closing; },
+    finish: () => void stop(),
+  });
   const admin = await startAdminServer(supervisor, {
     socket: config.admin.socket,
     tcp: config.admin.tcp,
     token: config.admin.token,
     dashboardHtml,
+    drain,
   });
+  let health: HealthServer | null = null;
+  if (config.health.listen !== null) {
+    try {
+      health = await startHealthServer(supervisor, { listen: config.health.listen, metrics: config.health.metrics, drain });
+    } catch (err) {
+      await admin.close();
+      await supervisor.shutdown();
+      await diagnostics.close();
+      events.close();
+      throw err;
+    }
+  }
   events.write({
     id: EventIds.HostStarted,
     message: `Host started (pid ${process.pid}): ${Object.keys(config.pools).length} pools, listening on ${bound.map((b) => `${b.host}:${b.port}`).join(', ')}.`,
-    details: { config: config.file, listen: bound, admin: config.admin.socket, adminTcpPort: admin.tcpPort },
+    details: { config: config.file, listen: bound, admin: config.admin.socket, adminTcpPort: admin.tcpPort, healthPort: health?.port ?? null },
   });
   let stopping: Promise<void> | null = null;
   let requested!: () => void;
   const stopRequested = new Promise<void>((resolve) => { requested = resolve; });
-  const stop = (): Promise<void> => {
+  stop = (): Promise<void> => {
     requested();
     stopping ??= (async () => {
+      drain.close();
       events.write({ id: EventIds.HostStopping, message: `Host stopping (pid ${process.pid}): draining every pool.` });
       await supervisor.shutdown();
+      await health?.close();
       await admin.close();
       await diagnostics.close();
       events.close();
@@ -77,7 +108,7 @@ export async function startHost(
     return stopping;
   };
   supervisor.onShutdownRequest = () => void stop();
-  return { supervisor, admin, bound, stop, stopRequested };
+  return { supervisor, admin, health, drain, bound, stop, stopRequested };
 }
 
 /** Thrown by runHost when nothing could be started; the message says why. */
@@ -120,6 +151,8 @@ export async function runHost(configFile: string): Promise<void> {
   host.supervisor.onReloading = () => notifier.reloading();
   host.supervisor.onReloaded = (r) => notifier.ready(`${serving}; ${r.ok ? 'configuration reloaded' : 'the new configuration was refused, the running one stays'}`);
   notifier.ready(serving);
+  // `paddock drain`: systemctl status shows the drain's own line, and the serving one again after a cancel.
+  host.drain.on('status', (line: string) => notifier.status(line || serving));
   process.stderr.write(`paddock: ${serving}\n`);
   process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/?token=<admin.token> (once; a cookie keeps it)` : ''}\n`);
   for (const line of tryLines(result.config, urls[0])) process.stderr.write(`paddock:   ${line}\n`);
@@ -135,9 +168,9 @@ export async function runHost(configFile: string): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  // A signal or `paddock shutdown`: the same graceful stop.
+  // A signal, `paddock shutdown` or the end of a drain: the same graceful stop.
   await host.stopRequested;
-  notifier.stopping('draining every pool');
+  notifier.stopping(host.drain.state === 'stopping' ? host.drain.status : 'draining every pool');
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await host.stop();

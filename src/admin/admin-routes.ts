@@ -4,33 +4,46 @@
  * throw errors with codes; `dispatch` turns those into statuses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminError, type HostControl } from './host-control.ts';
+import { AdminError } from './host-control.ts';
+import { parseDuration } from '../config/units.ts';
 import { AdminHttpError, sendError, sendJson, sendText } from './http-reply.ts';
 import { DEFAULT_EVENT_LIMIT, readEventFilter } from './event-query.ts';
 import { streamEvents } from './event-stream.ts';
 import { readLogOptions, streamLog } from './log-stream.ts';
+import { HEALTH_ROUTES } from './health-routes.ts';
+import type { DispatchEnv, Route, RouteContext } from './route.ts';
+
+export type { DispatchEnv, Route, RouteContext } from './route.ts';
 
 /** Prometheus text exposition format, version 0.0.4. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export interface RouteContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly url: URL;
-  /** The pattern's captures, URI-decoded. */
-  readonly params: readonly string[];
-  readonly control: HostControl;
-  readonly dashboardHtml: (() => string) | undefined;
-}
-
-export interface Route {
-  readonly method: 'GET' | 'POST';
-  readonly pattern: RegExp;
-  readonly handle: (ctx: RouteContext) => void | Promise<void>;
-}
-
 type PoolCommand = 'startPool' | 'stopPool' | 'recyclePool';
 const POOL_COMMANDS: Readonly<Record<string, PoolCommand>> = { start: 'startPool', stop: 'stopPool', recycle: 'recyclePool' };
+
+/** `GET /metrics`; the health listener serves it too when `health.metrics` is on. */
+export async function metrics({ res, control }: RouteContext): Promise<void> {
+  sendText(res, 200, METRICS_CONTENT_TYPE, await control.metrics());
+}
+
+function drainOf(drain: RouteContext['drain']): NonNullable<RouteContext['drain']> {
+  if (drain === null) throw new AdminHttpError(404, 'NotFound', 'this host offers no drain');
+  return drain;
+}
+
+/** `?timeLimit=30s`: this drain's deadline instead of drain.timeLimit. */
+function readTimeLimit(params: URLSearchParams): { timeLimit?: number } {
+  const raw = params.get('timeLimit');
+  if (raw === null || raw === '') return {};
+  let ms: number;
+  try {
+    ms = parseDuration(/^\d+$/.test(raw) ? Number(raw) : raw);
+  } catch (err) {
+    throw new AdminHttpError(400, 'BadRequest', `timeLimit: ${(err as Error).message}`);
+  }
+  if (ms <= 0) throw new AdminHttpError(400, 'BadRequest', `timeLimit must be more than 0, got '${raw}'`);
+  return { timeLimit: ms };
+}
 
 function dashboard({ res, dashboardHtml }: RouteContext): void {
   if (!dashboardHtml) throw new AdminHttpError(404, 'NotFound', 'no dashboard is served by this host');
@@ -127,22 +140,16 @@ export const ADMIN_ROUTES: readonly Route[] = [
       sendJson(res, 200, await control.debugNextCrash(params[0], ['on', '1', 'true'].includes(value)));
     },
   },
-  { method: 'GET', pattern: /^\/metrics$/, handle: async ({ res, control }) => sendText(res, 200, METRICS_CONTENT_TYPE, await control.metrics()) },
+  { method: 'GET', pattern: /^\/metrics$/, handle: metrics },
+  ...HEALTH_ROUTES,
+  { method: 'GET', pattern: /^\/api\/drain$/, handle: ({ res, drain }) => sendJson(res, 200, drainOf(drain).snapshot()) },
   {
-    method: 'GET',
-    pattern: /^\/health$/,
-    handle: ({ res, control }) => sendJson(res, 200, { status: 'ok', startedAt: control.startedAt, pid: process.pid }),
+    // `paddock drain`: readiness 503 for every pool; the host exits once quiet or at the deadline.
+    method: 'POST',
+    pattern: /^\/api\/drain$/,
+    handle: ({ res, drain, url }) => sendJson(res, 200, drainOf(drain).start(readTimeLimit(url.searchParams))),
   },
-  {
-    method: 'GET',
-    pattern: /^\/health\/pools\/([^/]+)$/,
-    handle: ({ res, control, params }) => {
-      const p = control.pool(params[0]);
-      const body = { pool: p.name, available: p.available, state: p.state, stopReason: p.stopReason };
-      // 503 is what a load balancer's readiness check understands as "take me out" (RFC 9110 §15.6.4).
-      sendJson(res, p.available ? 200 : 503, body);
-    },
-  },
+  { method: 'POST', pattern: /^\/api\/drain\/cancel$/, handle: ({ res, drain }) => sendJson(res, 200, drainOf(drain).cancel()) },
   { method: 'GET', pattern: /^\/$/, handle: dashboard },
   { method: 'GET', pattern: /^\/dashboard$/, handle: dashboard },
 ];
@@ -156,13 +163,7 @@ function decodeParams(match: RegExpExecArray): string[] {
 }
 
 /** Finds the route for a request and runs it; every failure becomes a JSON error response. */
-export async function dispatch(
-  req: IncomingMessage,
-  res: ServerResponse,
-  control: HostControl,
-  dashboardHtml: (() => string) | undefined,
-  routes: readonly Route[] = ADMIN_ROUTES,
-): Promise<void> {
+export async function dispatch(req: IncomingMessage, res: ServerResponse, env: DispatchEnv, routes: readonly Route[] = ADMIN_ROUTES): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://paddock');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
@@ -177,7 +178,7 @@ export async function dispatch(
         if (route.method === 'GET') allowed.add('HEAD');
         continue;
       }
-      await route.handle({ req, res, url, params: decodeParams(match), control, dashboardHtml });
+      await route.handle({ req, res, url, params: decodeParams(match), ...env });
       return;
     }
     if (allowed.size > 0) {

@@ -221,10 +221,13 @@ describe('admin server on a unix socket', () => {
   it('GET /health/pools/:name is 200 when available, 503 when not, 404 when unknown', async () => {
     const web = await call(sock, 'GET', '/health/pools/web');
     assert.equal(web.status, 200);
-    assert.deepEqual(web.json, { pool: 'web', available: true, state: 'started', stopReason: null });
+    assert.deepEqual(web.json, { pool: 'web', ready: true, reason: 'ready', message: "pool 'web' can take a request", available: true, state: 'started', stopReason: null });
+    assert.equal(web.headers['paddock-readiness'], 'ready');
     const api = await call(sock, 'GET', '/health/pools/api');
     assert.equal(api.status, 503);
     assert.equal(api.json.stopReason, 'rapidFail');
+    assert.equal(api.json.reason, 'rapidFail');
+    assert.equal(api.headers['paddock-readiness'], 'rapidFail');
     assert.equal((await call(sock, 'GET', '/health/pools/nope')).status, 404);
   });
 

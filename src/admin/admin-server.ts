@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { HostControl } from './host-control.ts';
+import type { DrainControl } from './drain-control.ts';
 import { dispatch } from './admin-routes.ts';
 import { isAuthorized, isPublicPath, tokenCookie, tokensEqual } from './admin-auth.ts';
 import { sendJson } from './http-reply.ts';
@@ -34,6 +35,8 @@ export interface AdminServerOptions {
   readonly dashboardHtml?: () => string;
   /** Told about listener errors after start (accept failures and the like). Default: stderr. */
   readonly onError?: (err: Error) => void;
+  /** The host's drain (`/api/drain`, and readiness 503 while draining); without it there is none. */
+  readonly drain?: DrainControl;
 }
 
 export interface AdminServer {
@@ -128,6 +131,7 @@ function tcpGate(token: string, req: IncomingMessage, res: ServerResponse): bool
  */
 export async function startAdminServer(control: HostControl, options: AdminServerOptions): Promise<AdminServer> {
   const { socket, tcp, token, dashboardHtml } = options;
+  const env = { control, drain: options.drain ?? null, dashboardHtml };
   const onError = options.onError ?? ((err: Error) => process.stderr.write(`paddock admin: ${err.message}\n`));
   if (tcp && !token) throw new AdminServerError('ADMIN_TOKEN_REQUIRED', 'the admin TCP listener requires a token');
 
@@ -139,7 +143,7 @@ export async function startAdminServer(control: HostControl, options: AdminServe
       sendJson(res, 400, { error: (err as Error).message, code: 'BadRequest' });
       return;
     }
-    dispatch(req, res, control, dashboardHtml).catch(() => res.destroy());
+    dispatch(req, res, env).catch(() => res.destroy());
   };
 
   const unixServer = createServer((req, res) => handle(req, res, false));

@@ -32,7 +32,7 @@ export class FakeHostControl implements HostControl {
   constructor(dataDir: string, events: EventLog) {
     this.dataDir = dataDir;
     this.events = events;
-    const base = { startMode: 'OnDemand', queueLength: 1000, queued: 0, requests: 84, refused: {}, recentFailures: 0 };
+    const base = { startMode: 'OnDemand', queueLength: 1000, queued: 0, requests: 84, refused: {}, recentFailures: 0, startFailures: 0 };
     this.#pools.set('web', {
       ...base, name: 'web', state: 'started', stopReason: null, maxProcesses: 2, inFlight: 2,
       workers: [worker('web', 'w1', 4101), worker('web', 'w2', 4102)], available: true,

@@ -84,4 +84,6 @@ export const HOST_DEFAULTS = {
   siteHosts: ['*'],
   logsMaxBytes: 10 * 1024 * 1024,
   logsMaxFiles: 5,
+  drainIdleTime: 5 * SECOND,
+  drainTimeLimit: 60 * SECOND,
 } as const;

@@ -91,6 +91,11 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
       maxBytes: input.logs?.maxBytes ?? HOST_DEFAULTS.logsMaxBytes,
       maxFiles: input.logs?.maxFiles ?? HOST_DEFAULTS.logsMaxFiles,
     },
+    health: { listen: input.health?.listen ?? null, metrics: input.health?.metrics ?? false },
+    drain: {
+      idleTime: input.drain?.idleTime ?? HOST_DEFAULTS.drainIdleTime,
+      timeLimit: input.drain?.timeLimit ?? HOST_DEFAULTS.drainTimeLimit,
+    },
   };
   return { config, problems };
 }

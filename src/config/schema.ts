@@ -282,6 +282,23 @@ const logsSchema = z.strictObject({
   maxFiles: count(1).optional(),
 });
 
+/** The health checks' binding of their own (DESIGN §9): plain HTTP, no token, nothing else on it. */
+const healthSchema = z.strictObject({
+  listen: value((v) => {
+    if (v === null) return null;
+    const b = parseBinding(v);
+    if (b.tls) fail('CONFIG_BAD_BINDING', 'the health binding serves plain HTTP: load balancers check it without TLS');
+    return b;
+  }).optional(),
+  metrics: flag().optional(),
+});
+
+/** `paddock drain` (DESIGN §9): how long a draining host waits for quiet, and at most. */
+const drainSchema = z.strictObject({
+  idleTime: duration(1).optional(),
+  timeLimit: duration(1).optional(),
+});
+
 /** The whole file. */
 export const fileSchema = z.strictObject({
   dataDir: text().optional(),
@@ -297,6 +314,8 @@ export const fileSchema = z.strictObject({
     .optional(),
   logs: section(logsSchema).optional(),
   webLimits: section(webLimitsSchema).optional(),
+  health: section(healthSchema).optional(),
+  drain: section(drainSchema).optional(),
 });
 
 /** A pool as parsed from the file: resolved units, keys still optional. */

@@ -33,6 +33,22 @@ export interface AdminConfig {
   readonly token: string | null;
 }
 
+/** Health checks for load balancers on a binding of their own (docs/balancers.md). */
+export interface HealthConfig {
+  /** Serves `GET /health` and `GET /health/pools/:name` without a token, and nothing else. Default: none. */
+  readonly listen: Binding | null;
+  /** Also serve `GET /metrics` there, for a scraper that holds no token. Default false. */
+  readonly metrics: boolean;
+}
+
+/** `paddock drain`: readiness 503 for every pool, then exit once quiet (docs/balancers.md). */
+export interface DrainConfig {
+  /** The host exits once no request has been in flight or arrived for this long. Default 5s. */
+  readonly idleTime: number;
+  /** ...and at the latest this long after the drain began, whatever still arrives. Default 60s. */
+  readonly timeLimit: number;
+}
+
 export interface AppConfig {
   /** Path prefix, normalised to start with "/" and not end with "/" (except "/" itself). */
   readonly path: string;
@@ -221,4 +237,6 @@ export interface HostConfig {
   readonly webLimits: { readonly connectionTimeout: number; readonly headerWaitTimeout: number };
   /** Per-pool worker output logs: a file is rotated past this many bytes. Default 10MB. */
   readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
+  readonly health: HealthConfig;
+  readonly drain: DrainConfig;
 }

@@ -63,6 +63,12 @@ export const EventIds = Object.freeze({
   SocketActivation: 7121,
   /** systemd asked for notifications (NOTIFY_SOCKET) that the host cannot send. */
   NotifyUnavailable: 7122,
+  /** `paddock drain`: every pool's readiness answers 503; the host keeps serving what arrives. */
+  DrainStarted: 7200,
+  /** `paddock drain --cancel`: the host is back in rotation. */
+  DrainCancelled: 7201,
+  /** A drain ended (quiet for drain.idleTime, or its deadline): the host stops. */
+  DrainFinished: 7202,
 } as const);
 
 export type EventName = keyof typeof EventIds;
@@ -109,6 +115,9 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7120: 'Open-file limit at start: raised to the hard limit, or why not (soft and hard limits in details).',
   7121: 'The front door serves listening sockets passed by systemd (socket activation); descriptors and addresses in details.',
   7122: 'systemd asked for readiness notifications (NOTIFY_SOCKET) that the host cannot send; the reason is in details.',
+  7200: 'Drain started: every pool\'s readiness answers 503; the host serves what still arrives, then exits.',
+  7201: 'Drain cancelled: the host is back in rotation.',
+  7202: 'Drain finished (quiet for drain.idleTime, or at its deadline): the host stops.',
 };
 
 const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010]);

@@ -16,6 +16,8 @@ import type { FrontDoorContext } from './front-door-context.ts';
 import type { RequestEnding, RequestRecord } from './request-record.ts';
 
 const maxPending = 64 * 1024;
+/** RFC 9112 §9.6: a server that closes after its answer says so. */
+const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
 
 /** The record #ended fills and hands on: one per connection, reused, read during the call only. */
 type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
@@ -157,8 +159,8 @@ export class ClientConnection implements ExchangeOwner {
       if (pool === undefined) {
         this.#ended(null, head.method, head.path, 404, 'NotFound', 'frontDoor');
         const hasBody = head.chunked || head.contentLength > 0;
-        const notFound = cannedResponse(404, 'No site or application matches this request.', {}, head.method);
-        if (hasBody || !head.keepAlive) return this.#sendAndClose(notFound);
+        const notFound = cannedResponse(404, 'No site or application matches this request.', this.closing ? CLOSE : {}, head.method);
+        if (hasBody || !head.keepAlive || this.closing) return this.#sendAndClose(notFound);
         this.socket.write(notFound);
         this.#pending = rest;
         continue;
@@ -228,6 +230,10 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   // ---- ExchangeOwner ---------------------------------------------------------------------
+
+  get closing(): boolean {
+    return this.#ctx.draining === true;
+  }
 
   write(data: Buffer | string): boolean {
     return this.socket.write(data);
@@ -302,16 +308,16 @@ export class ClientConnection implements ExchangeOwner {
       }
       return;
     }
-    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' }, ex.head.method);
-    if (!ex.reqDone || !ex.head.keepAlive) return this.#sendAndClose(response);
+    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(this.closing ? CLOSE : {}) }, ex.head.method);
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
     this.socket.write(response);
     this.#nextExchange(false);
   }
 
   badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
     this.#exchangeEnded(ex, 502, reason, 'frontDoor');
-    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, {}, ex.head.method);
-    if (!ex.reqDone || !ex.head.keepAlive) {
+    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, this.closing ? CLOSE : {}, ex.head.method);
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
       this.#exchange = null;
       return this.#sendAndClose(response);
     }

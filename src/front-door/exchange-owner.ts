@@ -29,6 +29,8 @@ export interface ExchangeOwner {
   refused(exchange: ClientExchange, refusal: Refusal): void;
   /** Answers 502; `message` says what the worker did (default: it ended before answering). */
   badGateway(exchange: ClientExchange, reason: string, message?: string): void;
+  /** The host drains (`paddock drain`): this connection closes after the answer in progress. */
+  readonly closing: boolean;
 }
 
 /** What feeding request body bytes found. */

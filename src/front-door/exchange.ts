@@ -55,6 +55,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #resRemaining = 0;
   #resScanner: ChunkedScanner | null = null;
   #sentToClient = false;
+  /** The answer said `Connection: close` on the front door's behalf: the client connection ends after it. */
+  #closeAfter = false;
   /** The worker answered with bytes that are not HTTP: a 502, never a retry. */
   #malformed = false;
   #finished = false;
@@ -226,7 +228,10 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       // RFC 9112 §9.6: the client asked to close, so the front door closes after this response
       // and SHOULD say so. A worker that ignored the request's "close" did not: without the field a
       // pooling client would send its next request into a connection that is going away.
-      const announceClose = !this.head.keepAlive && h.keepAlive;
+      // A draining host closes every connection after its answer and says so too, so the client
+      // sends its next request on a new connection, which its balancer gives another host.
+      const announceClose = (!this.head.keepAlive || this.owner.closing) && h.keepAlive;
+      this.#closeAfter = announceClose;
       if (announceClose) this.owner.write(withConnectionClose(buf, h.headLength));
       if (this.#resKind === 'none' || (this.#resKind === 'length' && h.contentLength === 0)) {
         if (!announceClose) this.owner.write(buf.length === h.headLength ? buf : buf.subarray(0, h.headLength));
@@ -292,7 +297,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     this.#finished = true;
     this.#release(reusable ? 'completed' : 'completedClose');
     // The client's request body may still be arriving (an early answer): the connection ends.
-    this.owner.exchangeDone(this, !this.head.keepAlive || !this.#reqDone || !this.#resHead!.keepAlive);
+    this.owner.exchangeDone(this, !this.head.keepAlive || !this.#reqDone || !this.#resHead!.keepAlive || this.#closeAfter);
   }
 
   onUpstreamClose(conn: UpstreamConnection, _error: Error | null): void {

@@ -31,4 +31,6 @@ export interface FrontDoorContext {
   onRequestEnd?: (record: RequestRecord) => void;
   /** Told about a bug met on a connection (the connection is closed; the front door goes on). */
   onInternalError?: (err: Error) => void;
+  /** The host is draining (`paddock drain`): every answer closes its keep-alive connection. */
+  draining?: boolean;
 }

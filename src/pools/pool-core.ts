@@ -149,6 +149,10 @@ export class PoolCore<W extends CoreWorker> {
   get available(): boolean {
     return this.#state === 'started' && !this.queue.full;
   }
+  /** Workers in a row that exited before they became ready (0 once one is): a crash loop at start. */
+  get startFailures(): number {
+    return this.#startFailures;
+  }
   /** Failures in the rapid-fail window now. */
   recentFailures(): number {
     return this.#rapidFail.count(this.#now());

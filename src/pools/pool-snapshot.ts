@@ -17,6 +17,8 @@ export interface PoolSnapshot {
   readonly refused: Readonly<Record<string, number>>;
   /** Failures counted in the current rapid-fail window. */
   readonly recentFailures: number;
+  /** Workers in a row that exited before they became ready (0 once one is ready): a crash loop at start. */
+  readonly startFailures: number;
   readonly workers: readonly WorkerSnapshot[];
   /** Whether the pool can take a request now (for /health/pools/:name). */
   readonly available: boolean;

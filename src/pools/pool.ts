@@ -462,6 +462,7 @@ export class Pool {
       requests: core.requests,
       refused: { ...core.refused },
       recentFailures: core.recentFailures(),
+      startFailures: core.startFailures,
       workers: live.map((w) => w.inspect()),
       available: core.available,
     };

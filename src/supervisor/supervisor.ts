@@ -241,7 +241,8 @@ export class Supervisor implements HostControl {
     if (diff.listenChanged || JSON.stringify(next.tls) !== JSON.stringify(this.config.tls)) refused.push('listen, tls: bindings and certificates change only when the host restarts');
     if (diff.adminChanged) refused.push('admin: the admin socket changes only when the host restarts');
     if (next.dataDir !== this.config.dataDir) refused.push('dataDir: changes only when the host restarts');
-    this.config = { ...next, listen: this.config.listen, tls: this.config.tls, admin: this.config.admin, dataDir: this.config.dataDir };
+    if (JSON.stringify(next.health) !== JSON.stringify(this.config.health)) refused.push('health: the health binding changes only when the host restarts');
+    this.config = { ...next, listen: this.config.listen, tls: this.config.tls, admin: this.config.admin, dataDir: this.config.dataDir, health: this.config.health };
     for (const name of diff.added) {
       const pool = this.#addPool(next.pools[name]);
       this.events.write({ id: EventIds.PoolAddedByConfig, pool: name, message: `Pool '${name}' was added by a configuration reload.` });
