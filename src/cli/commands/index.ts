@@ -15,5 +15,6 @@ import { register as debug } from './debug.ts';
 import { register as shutdown } from './shutdown.ts';
 import { register as service } from './service.ts';
 import { register as drain } from './drain.ts';
+import { register as lb } from './lb.ts';
 
-export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown, service, drain];
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown, service, drain, lb];
