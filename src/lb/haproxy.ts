@@ -174,7 +174,8 @@ export function haproxyConfig(config: HostConfig, options: HaproxyOptions): stri
     `  timeout client ${haproxyTime(config.webLimits.connectionTimeout)}`,
     '  # The longest a request may run; raise it for slow endpoints.',
     '  timeout server 2m',
-    `  timeout check ${haproxyTime(Math.min(inter, 2_000))}`,
+    // A check's answer may take a while on a busy host; a late answer must not count as a failure.
+    `  timeout check ${haproxyTime(Math.max(inter, 1_000))}`,
     '  retries 3',
     '  # A retry goes to another host (HAProxy avoids the server that just failed).',
     '  option redispatch 1',
