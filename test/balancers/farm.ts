@@ -21,6 +21,18 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliMain = join(repoRoot, 'src/cli/main.ts');
 const fixtures = join(repoRoot, 'test/fixtures');
 
+/** Every process a farm started and has not seen exit: none may outlive the test or bench that made it. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 /** Why a farm cannot run here, or null when it can. */
 export function farmUnavailable(): string | null {
   return existsSync(HAPROXY) ? null : `${HAPROXY} is not installed (Debian package haproxy; .ci/run installs it)`;
@@ -137,7 +149,7 @@ export async function startFarmHost(o: FarmHostOptions): Promise<FarmHost> {
   writeFileSync(configFile, stringify(farmHostConfig(o)));
   const adminSocket = join(o.dir, 'data', 'admin.sock');
   const log = openSync(join(o.dir, 'host.log'), 'a');
-  const child = spawn(process.execPath, [cliMain, 'run', '--config', configFile], { stdio: ['ignore', log, log] });
+  const child = track(spawn(process.execPath, [cliMain, 'run', '--config', configFile], { stdio: ['ignore', log, log] }));
   closeSync(log);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   let gone = false;
@@ -200,7 +212,7 @@ export async function startHaproxy(dir: string, name: string, configText: string
   const file = join(dir, `${name}.cfg`);
   writeFileSync(file, configText.replace(/^global\n/m, `global\n  stats socket ${statsSocket} mode 600 level admin\n`));
   const log = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', log, log] });
+  const child = track(spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', log, log] }));
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const states = (): Promise<Record<string, string>> => new Promise((resolve, reject) => {
