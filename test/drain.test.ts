@@ -120,6 +120,7 @@ test('drain --cancel puts the host back in rotation; drain --wait returns once t
     await waitFor(() => loadOn.snapshot().ok > 3, 10_000, 'the load to be served');
     assert.equal((await paddock(h, 'drain')).code, 0);
     assert.equal((await call(health, 'GET', '/health/pools/web')).status, 503);
+    assert.match((await paddock(h, 'status')).stdout, /^host: ok, pid \d+, draining \(out of rotation/m);
     const c = await paddock(h, 'drain', '--cancel');
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.stdout.trim(), 'host: drain cancelled; back in rotation');

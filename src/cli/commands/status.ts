@@ -9,6 +9,7 @@ interface Health {
   readonly status: string;
   readonly startedAt: string;
   readonly pid?: number;
+  readonly draining?: boolean;
 }
 
 /** Registers `status`. */
@@ -22,7 +23,8 @@ export function register(program: Command): void {
       const pools = await client.json<PoolSnapshot[]>('GET', '/api/pools');
       if (globals(cmd).json) return printJson({ health, pools });
       const pid = health.pid === undefined ? '' : `, pid ${health.pid}`;
-      println(`host: ${health.status}${pid}, up ${formatAge(health.startedAt)} (since ${formatTime(health.startedAt)}), admin ${client.describe()}`);
+      const draining = health.draining ? ', draining (out of rotation: `paddock drain --cancel` puts it back)' : '';
+      println(`host: ${health.status}${pid}${draining}, up ${formatAge(health.startedAt)} (since ${formatTime(health.startedAt)}), admin ${client.describe()}`);
       println('');
       println(poolsTable(pools));
     });
