@@ -167,7 +167,8 @@ export async function startFarmHost(o: FarmHostOptions): Promise<FarmHost> {
     },
   };
   try {
-    await until(`host ${o.name}'s workers`, 20_000, async () => {
+    // Generous: on a machine shared with other test runs a host and its workers can take long to start.
+    await until(`host ${o.name}'s workers`, 60_000, async () => {
       if (gone) throw new Error(`host ${o.name} exited at start; see ${join(o.dir, 'host.log')}`);
       const workers = await admin<Array<{ pool: string; state: string }>>('GET', '/api/workers');
       return FARM_POOLS.every((p) => workers.some((w) => w.pool === p && w.state === 'ready'));

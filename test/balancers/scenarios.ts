@@ -98,7 +98,7 @@ export function startLoads(farm: Farm, via: Via, failing: 'bad' | 'bad4', concur
 
 /** Waits until a host's pool has answered at least `n` of the load's requests since `since`. */
 export function servedBy(load: TimedLoad, pid: number, n: number, since = 0): Promise<true> {
-  return until(`pid ${pid} to answer ${n} requests`, 15_000, () => load.answers.filter((x) => x.pid === pid && x.at >= since).length >= n);
+  return until(`pid ${pid} to answer ${n} requests`, 30_000, () => load.answers.filter((x) => x.pid === pid && x.at >= since).length >= n);
 }
 
 /** Answers after `t`, by pid. */
@@ -182,7 +182,7 @@ export async function rapidFailOnA(farm: Farm, loads: FarmLoads, options: { watc
       }
     }
     if (rapidFailAt !== null && now >= rapidFailAt + watchMs && now - lastToStoppedAt >= quietMs) break;
-    if (now - t0 > 20_000) throw new Error(`no rapid-fail stop, or HAProxy kept sending to A's stopped pool (5002 at ${rapidFailAt}; last at ${lastToStoppedAt})`);
+    if (now - t0 > 30_000) throw new Error(`no rapid-fail stop, or HAProxy kept sending to A's stopped pool (5002 at ${rapidFailAt}; last at ${lastToStoppedAt})`);
     await new Promise((r) => setTimeout(r, 25));
   }
   const handedAfter = lastCount - countAt5002;
@@ -195,7 +195,7 @@ export async function rapidFailOnA(farm: Farm, loads: FarmLoads, options: { watc
 export async function restoreOnA(farm: Farm, loads: FarmLoads): Promise<number> {
   unlinkSync(farm.a.crashMarker(loads.failing));
   await farm.a.admin('POST', `/api/pools/${loads.failing}/start`);
-  const pid = await until(`a new ready worker of ${loads.failing} on A`, 10_000, () => readyPid(farm.a, loads.failing).catch(() => null));
+  const pid = await until(`a new ready worker of ${loads.failing} on A`, 30_000, () => readyPid(farm.a, loads.failing).catch(() => null));
   await servedBy(loads.bad, pid, 3);
   return pid;
 }
