@@ -104,10 +104,13 @@ describe('the HAProxy configuration', () => {
     assert.deepEqual([haproxyTime(200), haproxyTime(2_000), haproxyTime(120_000), haproxyTime(1_500)], ['200ms', '2s', '2m', '1500ms']);
   });
 
-  it('is a configuration HAProxy accepts, in both modes', { skip: haveHaproxy ? false : `${HAPROXY} is not installed (Debian package haproxy; .ci/run installs it)` }, () => {
+  it('is a configuration HAProxy accepts, in both modes and with TLS to the front door', { skip: haveHaproxy ? false : `${HAPROXY} is not installed (Debian package haproxy; .ci/run installs it)` }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pdk-lb-'));
     try {
-      for (const [name, text] of [['http', http], ['tcp', tcp]]) {
+      const tls = haproxyConfig(config('listen: ["https://0.0.0.0:8443"]\ntls: { cert: c.pem, key: k.pem }\nhealth: { listen: "0.0.0.0:9181" }\npools: { web: { command: [x] } }\n'), {
+        hosts, mode: 'http', bind: { host: '', port: 80 }, source: 'f',
+      });
+      for (const [name, text] of [['http', http], ['tcp', tcp], ['tls', tls]]) {
         const file = join(dir, `${name}.cfg`);
         writeFileSync(file, text);
         const r = spawnSync(HAPROXY, ['-c', '-f', file], { encoding: 'utf8' });
