@@ -103,12 +103,12 @@ test('a host that never gets quiet stops at the drain deadline', async () => {
     // --time-limit overrides drain.timeLimit for this drain.
     const r = await paddock(h, 'drain', '--time-limit', '800ms', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const s = JSON.parse(r.stdout) as { state: string; timeLimit: number };
+    const s = JSON.parse(r.stdout) as { state: string; timeLimit: number; startedAt: string };
     assert.deepEqual([s.state, s.timeLimit], ['draining', 800]);
-    const t0 = Date.now();
     await stoppedByItself(h);
-    const took = Date.now() - t0;
-    assert.ok(took >= 600 && took < 8_000, `stopped ${took} ms after the drain began`);
+    // Measured from the drain's own start: the CLI takes a while to return on a busy machine.
+    const took = Date.now() - Date.parse(s.startedAt);
+    assert.ok(took >= 800 && took < 8_000, `stopped ${took} ms after the drain began`);
     assert.equal(h.host.drain.snapshot().end, 'deadline');
     assert.equal(eventsOf(h, EventIds.DrainFinished)[0].details.end, 'deadline');
   } finally {
