@@ -6,7 +6,8 @@
  *   BENCH_SECONDS=10                      length of each measured wrk run
  *   BENCH_ROUNDS=3                        rounds of the throughput figure's CPU per request (medians)
  *   BENCH_ONLY=throughput,faults,...      run only these sections (throughput, faults, hang,
- *                                         recycle, suspend, scale, diagnostics, php, balancers); a partial run
+ *                                         recycle, suspend, scale, diagnostics, php, balancers,
+ *                                         accesslog); a partial run
  *                                         prints its table but leaves RESULTS.md alone unless
  *                                         BENCH_WRITE=1
  *   BENCH_KEEP=1                          keep the scratch folder (configs, host logs, event DBs)
@@ -33,6 +34,7 @@ import { runScaleBench } from './scale.ts';
 import { runDiagnosticsSection } from './diagnostics-section.ts';
 import { runPhpBench } from './php.ts';
 import { runBalancersBench } from './balancers.ts';
+import { runAccessLogBench } from './access-log.ts';
 
 /** A section that runs longer than this is abandoned and reported as failed. */
 const SECTION_LIMIT_MS = Number(process.env.BENCH_SECTION_LIMIT_MS ?? 15 * 60_000);
@@ -53,6 +55,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'diagnostics', title: 'Diagnostics', run: runDiagnosticsSection },
   { key: 'php', title: 'PHP (FastCGI)', run: runPhpBench },
   { key: 'balancers', title: 'Balancers', run: runBalancersBench },
+  { key: 'accesslog', title: 'Access log', run: runAccessLogBench },
 ];
 
 function selected(): readonly Section[] {

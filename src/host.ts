@@ -21,6 +21,7 @@ import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-l
 import { HostDrain } from './admin/host-drain.ts';
 import { activityOf } from './admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from './admin/health-server.ts';
+import type { HistoryOptions } from './admin/observe/history.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -44,12 +45,14 @@ export async function startHost(
     diagnostics?: Pick<DiagnosticsOptions, 'storeLimits' | 'captureLimits'>;
     /** Listening sockets passed by systemd (socket activation), served instead of new ones. */
     inherited?: readonly InheritedSocket[];
+    /** The dashboard's history: one point per intervalMs (default 5 s). Tests shorten it. */
+    history?: HistoryOptions;
   } = {},
 ): Promise<RunningHost> {
   mkdirSync(config.dataDir, { recursive: true });
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
-  const supervisor = new Supervisor(config, events, diagnostics);
+  const supervisor = new Supervisor(config, events, diagnostics, { history: options.history });
   let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
     bound = await supervisor.start(options.inherited);

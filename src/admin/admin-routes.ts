@@ -129,6 +129,16 @@ export const ADMIN_ROUTES: readonly Route[] = [
     handle: ({ res, control, params }) => sendJson(res, 200, control.crash(params[0])),
   },
   {
+    // The dashboard's bucket page: the bucket's newest reports, each whole (?limit=, default 20, at most 100).
+    method: 'GET',
+    pattern: /^\/api\/crashes\/([^/]+)\/reports$/,
+    handle: ({ res, control, params, url }) => {
+      const raw = url.searchParams.get('limit') ?? '20';
+      if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new AdminHttpError(400, 'BadRequest', `limit must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
+      sendJson(res, 200, control.crashReports(params[0], Math.min(100, Number(raw))));
+    },
+  },
+  {
     // `paddock debug POOL --next-crash`: arms full capture until the next crash; ?nextCrash=off disarms.
     method: 'POST',
     pattern: /^\/api\/pools\/([^/]+)\/debug$/,
@@ -139,6 +149,12 @@ export const ADMIN_ROUTES: readonly Route[] = [
       }
       sendJson(res, 200, await control.debugNextCrash(params[0], ['on', '1', 'true'].includes(value)));
     },
+  },
+  {
+    // The dashboard's charts and `paddock top`: per pool, one point per interval over the last hour.
+    method: 'GET',
+    pattern: /^\/api\/history$/,
+    handle: ({ res, control, url }) => sendJson(res, 200, control.history(url.searchParams.get('pool') || undefined)),
   },
   { method: 'GET', pattern: /^\/metrics$/, handle: metrics },
   ...HEALTH_ROUTES,

@@ -3,6 +3,7 @@
  * figures, commands that change their state and write the IIS events a host writes (5059, 5060,
  * 5079), and a real EventLog. Not used by the host.
  */
+import type { HistorySnapshot } from './observe/history.ts';
 import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
@@ -93,6 +94,11 @@ export class FakeHostControl implements HostControl {
     return '# HELP paddock_pool_requests_total Requests\n# TYPE paddock_pool_requests_total counter\npaddock_pool_requests_total{pool="web"} 84\n';
   }
 
+  history(pool?: string): HistorySnapshot {
+    if (pool !== undefined) this.#get(pool);
+    return { intervalMs: 5000, spanMs: 3_600_000, pools: {}, marks: [] };
+  }
+
   logFile(pool: string): string {
     this.#get(pool);
     return this.logFiles.get(pool) ?? `${this.dataDir}/logs/${pool}.log`;
@@ -104,6 +110,10 @@ export class FakeHostControl implements HostControl {
 
   crash(id: string): CrashReport {
     throw new AdminError('NotFound', `no crash report or bucket '${id}'`);
+  }
+
+  crashReports(bucket: string, _limit: number): CrashReport[] {
+    throw new AdminError('NotFound', `no crash bucket '${bucket}'`);
   }
 
   async debugNextCrash(pool: string, arm: boolean): Promise<NextCrashState> {

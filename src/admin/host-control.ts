@@ -6,6 +6,7 @@ import type { EventLog } from '../events/event-log.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 import type { PoolSnapshot } from '../pools/pool-snapshot.ts';
 import type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
+import type { HistorySnapshot } from './observe/history.ts';
 
 // The state and snapshot types live beside their transition tables and their producers; the
 // admin API, the CLI and the tests read them from here too.
@@ -41,12 +42,16 @@ export interface HostControl {
   readonly events: EventLog;
   /** Prometheus exposition text. */
   metrics(): Promise<string>;
+  /** Per-pool figures over the last hour, and the events to mark on them; throws NotFound for an unknown pool. */
+  history(pool?: string): HistorySnapshot;
   /** The per-pool log file currently written, for `paddock logs`. */
   logFile(pool: string): string;
   /** Crash and hang buckets, most recently seen first; with `pool`, those the pool has hit. */
   crashes(pool?: string): CrashBucket[];
   /** A whole report by report id, or a bucket's newest report by bucket id; throws AdminError NotFound. */
   crash(id: string): CrashReport;
+  /** The newest `limit` reports of a bucket, whole, newest first; throws AdminError NotFound for an unknown bucket. */
+  crashReports(bucket: string, limit: number): CrashReport[];
   /** Arms (or disarms) full capture, cores included, until the pool's next crash; throws NotFound for an unknown pool. */
   debugNextCrash(pool: string, arm: boolean): Promise<NextCrashState>;
   /**

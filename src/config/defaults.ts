@@ -86,4 +86,5 @@ export const HOST_DEFAULTS = {
   logsMaxFiles: 5,
   drainIdleTime: 5 * SECOND,
   drainTimeLimit: 60 * SECOND,
+  logsAccessFormat: 'w3c',
 } as const;

@@ -82,7 +82,7 @@ describe('loadConfig: defaults', () => {
     assert.equal(config.admin.socket, join(dir, '.paddock', 'admin.sock'));
     assert.deepEqual(config.admin, { socket: join(dir, '.paddock', 'admin.sock'), tcp: null, token: null });
     assert.deepEqual(config.listen, [{ host: '127.0.0.1', port: 8080, tls: false }]);
-    assert.deepEqual(config.logs, { maxBytes: 10 * 1024 * 1024, maxFiles: 5 });
+    assert.deepEqual(config.logs, { maxBytes: 10 * 1024 * 1024, maxFiles: 5, accessFormat: 'w3c', includeQueryStrings: false });
     assert.deepEqual(config.sites[0].hosts, ['*']);
   });
 

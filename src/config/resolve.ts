@@ -90,6 +90,8 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
     logs: {
       maxBytes: input.logs?.maxBytes ?? HOST_DEFAULTS.logsMaxBytes,
       maxFiles: input.logs?.maxFiles ?? HOST_DEFAULTS.logsMaxFiles,
+      accessFormat: input.logs?.accessFormat ?? HOST_DEFAULTS.logsAccessFormat,
+      includeQueryStrings: input.logs?.includeQueryStrings ?? false,
     },
     health: { listen: input.health?.listen ?? null, metrics: input.health?.metrics ?? false },
     drain: {

@@ -280,6 +280,9 @@ const logsSchema = z.strictObject({
   // Named in bytes, so a bare number is bytes here (not IIS's kilobytes).
   maxBytes: memory('B').optional(),
   maxFiles: count(1).optional(),
+  // The access log of every request: W3C extended lines (IIS's default), JSON lines, or none.
+  accessFormat: oneOf(['w3c', 'json', 'off']).optional(),
+  includeQueryStrings: flag().optional(),
 });
 
 /** The health checks' binding of their own (DESIGN §9): plain HTTP, no token, nothing else on it. */

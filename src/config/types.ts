@@ -235,8 +235,17 @@ export interface HostConfig {
    * headerWaitTimeout of its first bytes, else 408 (default 30s; IIS leaves it to HTTP.sys).
    */
   readonly webLimits: { readonly connectionTimeout: number; readonly headerWaitTimeout: number };
-  /** Per-pool worker output logs: a file is rotated past this many bytes. Default 10MB. */
-  readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
+  /**
+   * Log files: each (the pools' output logs, the access log) is rotated past maxBytes (default
+   * 10MB), keeping maxFiles (default 5). accessFormat: the access log of every request, `w3c`
+   * (default, IIS field names), `json` or `off`; includeQueryStrings logs cs-uri-query (default false).
+   */
+  readonly logs: {
+    readonly maxBytes: number;
+    readonly maxFiles: number;
+    readonly accessFormat: 'w3c' | 'json' | 'off';
+    readonly includeQueryStrings: boolean;
+  };
   readonly health: HealthConfig;
   readonly drain: DrainConfig;
 }

@@ -64,6 +64,8 @@ export interface DiagnosticsControl {
   crashes(pool?: string): CrashBucket[];
   /** A report by id, or the newest report of a bucket by bucket id; null when neither exists. */
   crash(id: string): CrashReport | null;
+  /** The newest `limit` stored reports of a bucket, whole, newest first (the dashboard's bucket page). */
+  crashReports(bucket: string, limit: number): CrashReport[];
   armNextCrash(pool: string, pids: readonly number[]): Promise<NextCrashState>;
   disarmNextCrash(pool: string): NextCrashState;
   nextCrashState(pool: string): NextCrashState;
@@ -247,6 +249,12 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
 
   crash(id: string): CrashReport | null {
     return this.#store?.report(id) ?? null;
+  }
+
+  crashReports(bucket: string, limit: number): CrashReport[] {
+    const store = this.#store;
+    if (store === null) return [];
+    return store.reportIds(bucket).slice(0, limit).map((id) => store.report(id)).filter((r): r is CrashReport => r !== null);
   }
 
   async armNextCrash(pool: string, pids: readonly number[]): Promise<NextCrashState> {

@@ -1,76 +1,127 @@
 /**
- * The access log of refusals and failures (IIS HTTPERR): every request the front door answered
- * itself, with the HTTP.sys reason (QueueFull, AppOffline, Disabled, AppShutdown,
- * Connection_Abandoned_By_AppPool, ...). Successful requests are counted in /metrics, not
- * logged line by line, which keeps the request path cheap.
+ * The access log: one record per request the front door saw, served or refused (IIS's W3C log and
+ * HTTPERR log in one), written as W3C extended lines or JSON lines to `<dataDir>/logs/access.log`.
+ *
+ * The request path only appends a record to a batch. The batch is formatted and handed to the
+ * file (one writev on libuv's thread pool) at most `flushMs` later, off that path, the way IIS
+ * buffers its log (it flushes every 64 KB or minute). The same batch feeds the host's request
+ * figures (/metrics, the dashboard's history) through `onBatch`, so one record serves all three.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { AccessLineFormatter, w3cHeader, type AccessFormat } from './access-log-format.ts';
+import { AccessLogFile } from './access-log-file.ts';
+import type { RequestRecord } from './request-record.ts';
 
-/** After a failure the file is tried again on the first refusal this long after it, as the output logs do. */
-const DEFAULT_RETRY_MS = 5_000;
+export type { AccessFormat } from './access-log-format.ts';
+export type { RequestRecord } from './request-record.ts';
 
-/** Appends one line per refusal: time, client, method, path, pool, status, reason. */
+export interface AccessLogOptions {
+  readonly file: string;
+  /** `w3c` (default), `json`, or `off` (no file; the figures are still counted). */
+  readonly format: AccessFormat;
+  /** Log query strings (cs-uri-query); default false. */
+  readonly includeQueryStrings: boolean;
+  readonly maxBytes: number;
+  readonly maxFiles: number;
+  /** Called once per streak of write failures; lines are dropped until a retry succeeds. */
+  readonly onError: (err: Error) => void;
+  /** After a failure the file is tried again on the first batch this long after it. Default 5 s. */
+  readonly retryMs?: number;
+  /** A record reaches the file (and the listeners) at most this long after its request ended. Default 100 ms. */
+  readonly flushMs?: number;
+  /** `#Software:` of the W3C header. */
+  readonly software?: string;
+}
+
+/** Told about every batch of records, in order; must not throw (a throw is swallowed). */
+export type BatchListener = (batch: readonly RequestRecord[]) => void;
+
+/** A batch is formatted early once it holds this many records, so memory stays bounded under load. */
+const MAX_BATCH = 4096;
+
+/** Records every request, in batches. */
 export class AccessLog {
   readonly file: string;
-  #stream: WriteStream | null = null;
-  /** While the file cannot be written: when to try again (epoch ms). */
-  #retryAt = 0;
-  /** A failure was reported and no write has succeeded since: one report per streak. */
-  #reported = false;
-  readonly #retryMs: number;
-  readonly #onError: (err: Error) => void;
-  /** Refusals by reason, since start. */
-  readonly counts: Record<string, number> = {};
+  readonly format: AccessFormat;
+  readonly #file: AccessLogFile | null;
+  readonly #formatter: AccessLineFormatter | null;
+  readonly #flushMs: number;
+  readonly #listeners = new Set<BatchListener>();
+  #batch: RequestRecord[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
 
-  /** `onError` is called once per streak of failures; lines are dropped until a retry succeeds. */
-  constructor(file: string, onError: (err: Error) => void, options: { retryMs?: number } = {}) {
-    this.file = file;
-    this.#onError = onError;
-    this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
-  }
-
-  #open(): WriteStream | null {
-    if (this.#stream !== null || Date.now() < this.#retryAt) return this.#stream;
-    try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      const stream = createWriteStream(this.file, { flags: 'a' });
-      stream.on('error', (err) => this.#fail(stream, err));
-      this.#stream = stream;
-    } catch (err) {
-      this.#fail(null, err as Error);
-    }
-    return this.#stream;
-  }
-
-  /** A full disk must not stop the front door: say it once, drop lines, try again later. */
-  #fail(stream: WriteStream | null, err: Error): void {
-    if (stream !== null && stream !== this.#stream) return; // a late error of a stream already given up
-    this.#stream = null;
-    stream?.destroy();
-    this.#retryAt = Date.now() + this.#retryMs;
-    if (this.#reported) return;
-    this.#reported = true;
-    try {
-      this.#onError(err);
-    } catch {
-      // the reporter's failure is not the front door's to raise
+  constructor(options: AccessLogOptions) {
+    this.file = options.file;
+    this.format = options.format;
+    this.#flushMs = options.flushMs ?? 100;
+    if (options.format === 'off') {
+      this.#file = null;
+      this.#formatter = null;
+    } else {
+      const software = options.software ?? 'Paddock';
+      this.#formatter = new AccessLineFormatter(options.format, { includeQueryStrings: options.includeQueryStrings });
+      this.#file = new AccessLogFile({
+        file: options.file,
+        maxBytes: options.maxBytes,
+        maxFiles: options.maxFiles,
+        header: options.format === 'w3c' ? () => w3cHeader(software, new Date()) : () => '',
+        onError: options.onError,
+        retryMs: options.retryMs,
+      });
     }
   }
 
-  /** Records a request the front door refused or failed; status 0 = connection reset. */
-  refusal(client: string, method: string, path: string, pool: string | null, status: number, reason: string): void {
-    this.counts[reason] = (this.counts[reason] ?? 0) + 1;
-    const s = this.#open();
-    if (s === null || s.writableLength > 1 << 20) return;
-    const line = `${new Date().toISOString()} ${client} ${method} ${path} ${pool ?? '-'} ${status === 0 ? 'RESET' : status} ${reason}\n`;
-    s.write(line, (err) => {
-      if (!err) this.#reported = false;
-    });
+  /** Bytes of lines dropped because the file could not be written. */
+  get droppedBytes(): number {
+    return this.#file?.droppedBytes ?? 0;
   }
 
-  close(): void {
-    this.#stream?.end();
-    this.#stream = null;
+  /** Records a finished request. The request path's whole cost: one push, sometimes a timer. */
+  record(r: RequestRecord): void {
+    if (this.#closed) return;
+    this.#batch.push(r);
+    if (this.#batch.length >= MAX_BATCH) this.#flush();
+    else if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#flush(), this.#flushMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Calls `fn` with every batch from now on; returns the unsubscribe function. */
+  onBatch(fn: BatchListener): () => void {
+    this.#listeners.add(fn);
+    return () => {
+      this.#listeners.delete(fn);
+    };
+  }
+
+  #flush(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    for (const fn of this.#listeners) {
+      try {
+        fn(batch);
+      } catch {
+        // a figure that cannot be counted must not cost the log its lines
+      }
+    }
+    if (this.#formatter === null || this.#file === null) return;
+    for (const chunk of this.#formatter.encode(batch)) this.#file.write(chunk);
+  }
+
+  /** Formats what is pending now and resolves once it is written (tests, shutdown). */
+  async flush(): Promise<void> {
+    this.#flush();
+    await this.#file?.flushed();
+  }
+
+  /** Writes what is pending and closes the file; later records are ignored. */
+  async close(): Promise<void> {
+    this.#flush();
+    this.#closed = true;
+    await this.#file?.close();
   }
 }

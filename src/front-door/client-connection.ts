@@ -13,14 +13,14 @@ import type { Upstreams } from './upstreams.ts';
 import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
-import type { RequestEnding, RequestRecord } from './request-record.ts';
+import type { RequestHead } from './http-parser.ts';
+import type { RequestEnding } from './request-record.ts';
+import { endedRecord } from './request-observation.ts';
 
 const maxPending = 64 * 1024;
 /** RFC 9112 §9.6: a server that closes after its answer says so. */
 const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
 
-/** The record #ended fills and hands on: one per connection, reused, read during the call only. */
-type MutableRecord = { -readonly [K in keyof RequestRecord]: RequestRecord[K] };
 
 /** A client connection and its current exchange. */
 export class ClientConnection implements ExchangeOwner {
@@ -35,7 +35,6 @@ export class ClientConnection implements ExchangeOwner {
   #paused = false;
   #drainWaiters: Array<() => void> = [];
   #headTimer: NodeJS.Timeout | null = null;
-  #record: MutableRecord | null = null;
   /** Requests taken from this connection so far (answered by a worker or by the front door). */
   #taken = 0;
   /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
@@ -75,26 +74,19 @@ export class ClientConnection implements ExchangeOwner {
 
   // ---- the one place a request ends ----------------------------------------------------------
 
-  /** Every request ends here once: refusals go to the access log (IIS HTTPERR), every request to the hook. */
-  #ended(ex: ClientExchange | null, method: string, path: string, status: number, reason: string | null, ending: RequestEnding): void {
-    const pool = ex?.pool.name ?? null;
-    if (reason !== null) this.#ctx.accessLog.refusal(this.forwardedFor, method, path, pool, status, reason);
-    const hook = this.#ctx.onRequestEnd;
-    if (hook === undefined) return;
-    const r = (this.#record ??= { client: this.forwardedFor, method, path, pool, worker: null, status, reason, ending, startedAt: 0 });
-    r.method = method;
-    r.path = path;
-    r.pool = pool;
-    r.worker = ex?.workerId ?? null;
-    r.status = status;
-    r.reason = reason;
-    r.ending = ending;
-    r.startedAt = ex?.startedAt ?? Date.now();
-    hook(r);
+  /**
+   * Every request ends here once: its record goes to the access log (every request, IIS W3C and
+   * HTTPERR in one; its batch also feeds /metrics), then to the hook. `head` and `raw` are null
+   * when no head could be read (400, 408).
+   */
+  #ended(ex: ClientExchange | null, head: RequestHead | null, raw: Buffer | null, status: number, reason: string | null, ending: RequestEnding): void {
+    const r = endedRecord(this, ex, head, raw, status, reason, ending);
+    this.#ctx.accessLog.record(r);
+    this.#ctx.onRequestEnd?.(r);
   }
 
   #exchangeEnded(ex: ClientExchange, status: number, reason: string | null, ending: RequestEnding): void {
-    this.#ended(ex, ex.head.method, ex.head.path, status, reason, ending);
+    this.#ended(ex, ex.head, ex.raw, status, reason, ending);
   }
 
   // ---- reading requests --------------------------------------------------------------------
@@ -145,7 +137,7 @@ export class ClientConnection implements ExchangeOwner {
       this.#clearHeadTimer();
       if (r.kind === 'error') {
         this.#pending = null;
-        this.#ended(null, '-', '-', r.status, r.reason, 'frontDoor');
+        this.#ended(null, null, null, r.status, r.reason, 'frontDoor');
         this.#sendAndClose(cannedResponse(r.status, r.message));
         return;
       }
@@ -157,7 +149,7 @@ export class ClientConnection implements ExchangeOwner {
       const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
       this.#pending = null;
       if (pool === undefined) {
-        this.#ended(null, head.method, head.path, 404, 'NotFound', 'frontDoor');
+        this.#ended(null, head, buf, 404, 'NotFound', 'frontDoor');
         const hasBody = head.chunked || head.contentLength > 0;
         const notFound = cannedResponse(404, 'No site or application matches this request.', this.closing ? CLOSE : {}, head.method);
         if (hasBody || !head.keepAlive || this.closing) return this.#sendAndClose(notFound);
@@ -189,7 +181,7 @@ export class ClientConnection implements ExchangeOwner {
       this.#headTimer = null;
       if (this.#exchange !== null || this.#closed || this.#pending === null) return;
       this.#pending = null;
-      this.#ended(null, '-', '-', 408, 'Timer_HeaderWait', 'frontDoor');
+      this.#ended(null, null, null, 408, 'Timer_HeaderWait', 'frontDoor');
       this.#sendAndClose(cannedResponse(408, `The request head did not arrive within ${headTimeoutMs} ms.`));
     }, headTimeoutMs);
     this.#headTimer.unref();
@@ -206,7 +198,7 @@ export class ClientConnection implements ExchangeOwner {
     const ex = this.#exchange;
     this.#exchange = null;
     ex?.abandon();
-    this.#ended(ex, ex?.head.method ?? '-', ex?.head.path ?? '-', 0, 'Internal', 'frontDoor');
+    this.#ended(ex, ex?.head ?? null, ex?.raw ?? null, 0, 'Internal', 'frontDoor');
     this.#ctx.onInternalError?.(err);
     this.#destroy();
   }

@@ -7,6 +7,7 @@ import type { Connector, Refusal } from '../pools/lease.ts';
 import type { Pool } from '../pools/pool.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
+import type { Observation } from './request-observation.ts';
 
 /** What an exchange needs from its client connection. */
 export interface ExchangeOwner {
@@ -48,6 +49,10 @@ export const BODY_BAD_FRAMING: BodyFeed = Object.freeze({ kind: 'badFraming' });
 /** What a client connection needs from the exchange of its current request. */
 export interface ClientExchange {
   readonly head: RequestHead;
+  /** The bytes the head was parsed from (the access log reads User-Agent from them, later). */
+  readonly raw: Buffer;
+  /** When it got a worker, which one, when its first byte went out: for the access log and /metrics. */
+  readonly observation: Observation;
   readonly pool: Pool;
   /** When the head was complete (epoch ms). */
   readonly startedAt: number;

@@ -20,6 +20,7 @@ import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pool
 import { buildForwardedHead } from './forwarded-head.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
 import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
+import { Observation } from './request-observation.ts';
 
 /** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
 type ResponseStage = 'head' | 'body' | 'tunnel' | 'done';
@@ -33,6 +34,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   readonly owner: ExchangeOwner;
   readonly pool: Pool;
   readonly head: RequestHead;
+  readonly raw: Buffer;
+  readonly observation = new Observation();
   /** The request head as it goes to the worker, X-Forwarded-* added. */
   readonly #headOut: Buffer[];
   exclude: LeasedWorker | null = null;
@@ -66,6 +69,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     this.owner = owner;
     this.pool = pool;
     this.head = head;
+    this.raw = raw;
     this.#headOut = buildForwardedHead(head, raw, owner, app);
     this.#reqScanner = head.chunked ? new ChunkedScanner() : null;
     this.#reqRemaining = head.chunked ? 0 : Math.max(0, head.contentLength);
@@ -119,6 +123,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     this.#attempts++;
     this.#lease = lease;
     this.#workerId = lease.worker.id;
+    this.observation.granted(lease.worker.id);
     const conn = lease.connection;
     conn.handler = this;
     const s = conn.socket;
@@ -201,6 +206,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       const h = r.head;
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // 100 Continue and friends go to the client as they are; the real head follows.
+        this.observation.firstByte();
         this.#sentToClient = true;
         this.owner.write(buf.subarray(0, h.headLength));
         buf = buf.subarray(h.headLength);
@@ -213,6 +219,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       this.#resBuf = null;
       this.#status = h.status;
       this.#resHead = h;
+      this.observation.firstByte();
       this.#sentToClient = true;
       if (h.status === 101 && this.head.upgrade) {
         this.#stage = 'tunnel';

@@ -25,8 +25,8 @@ export interface FrontDoorContext {
   readonly accessLog: AccessLog;
   readonly connections: Set<HeldConnection>;
   /**
-   * Told about every request as it ends, answered or not, after the access log: the place for
-   * per-request figures. Read the record during the call only; it may be reused.
+   * Told about every request as it ends, answered or not, after the access log (whose batches
+   * already feed /metrics and the history). The record is the access log's too: read, never change.
    */
   onRequestEnd?: (record: RequestRecord) => void;
   /** Told about a bug met on a connection (the connection is closed; the front door goes on). */

@@ -18,6 +18,8 @@ import { Pool, type PoolDiagnostics } from '../pools/pool.ts';
 import { FrontDoor } from '../front-door/front-door.ts';
 import { AccessLog } from '../front-door/access-log.ts';
 import { renderMetrics } from '../admin/metrics.ts';
+import { Observatory } from '../admin/observe/observatory.ts';
+import type { HistoryOptions, HistorySnapshot } from '../admin/observe/history.ts';
 import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 import type { InheritedSocket } from '../service/listen-fds.ts';
@@ -47,6 +49,8 @@ export class Supervisor implements HostControl {
   readonly poolMap = new Map<string, Pool>();
   readonly frontDoor: FrontDoor;
   readonly accessLog: AccessLog;
+  /** Request figures, history and event counters for /metrics, the dashboard and `paddock top`. */
+  readonly observatory: Observatory;
   readonly #outputs = new Map<string, PoolOutputLog>();
   readonly #diagnostics: PoolDiagnostics & DiagnosticsControl;
   readonly #runDir: string;
@@ -58,7 +62,7 @@ export class Supervisor implements HostControl {
   onReloading: (() => void) | null = null;
   onReloaded: ((result: ReloadResult) => void) | null = null;
 
-  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl) {
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, options: { history?: HistoryOptions } = {}) {
     this.config = config;
     this.events = events;
     this.#diagnostics = diagnostics;
@@ -66,9 +70,18 @@ export class Supervisor implements HostControl {
     diagnostics.useOutputs((pool) => this.#outputs.get(pool));
     this.#runDir = runDirFor(config.dataDir);
     mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
-    this.accessLog = new AccessLog(join(config.dataDir, 'logs', 'access.log'), (err) => {
-      this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: join(config.dataDir, 'logs', 'access.log'), error: err.message } });
+    const accessFile = join(config.dataDir, 'logs', 'access.log');
+    this.accessLog = new AccessLog({
+      file: accessFile,
+      format: config.logs.accessFormat,
+      includeQueryStrings: config.logs.includeQueryStrings,
+      maxBytes: config.logs.maxBytes,
+      maxFiles: config.logs.maxFiles,
+      onError: (err) => {
+        this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: accessFile, error: err.message } });
+      },
     });
+    this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
     this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog, { ...config.webLimits });
     this.frontDoor.context.onInternalError = (err) => {
@@ -134,7 +147,8 @@ export class Supervisor implements HostControl {
     await Promise.all([...this.poolMap.values()].map((p) => p.shutdown()));
     this.frontDoor.destroyConnections();
     await closed;
-    this.accessLog.close();
+    await this.accessLog.close();
+    this.observatory.close();
     await Promise.all([...this.#outputs.values()].map((o) => o.close()));
   }
 
@@ -181,7 +195,12 @@ export class Supervisor implements HostControl {
   }
 
   metrics(): Promise<string> {
-    return renderMetrics(this);
+    return renderMetrics({ observatory: this.observatory, connections: () => this.frontDoor.context.connections.size });
+  }
+
+  history(pool?: string): HistorySnapshot {
+    if (pool !== undefined) this.#pool(pool);
+    return this.observatory.historySnapshot(pool);
   }
 
   crashes(pool?: string): CrashBucket[] {
@@ -192,6 +211,12 @@ export class Supervisor implements HostControl {
     const report = this.#diagnostics.crash(id);
     if (report === null) throw new AdminError('NotFound', `no crash report or bucket '${id}'`);
     return report;
+  }
+
+  crashReports(bucket: string, limit: number): CrashReport[] {
+    const reports = this.#diagnostics.crashReports(bucket, limit);
+    if (reports.length === 0 && !this.#diagnostics.crashes().some((b) => b.bucket === bucket)) throw new AdminError('NotFound', `no crash bucket '${bucket}'`);
+    return reports;
   }
 
   async debugNextCrash(name: string, arm: boolean): Promise<NextCrashState> {
@@ -242,6 +267,9 @@ export class Supervisor implements HostControl {
     if (diff.adminChanged) refused.push('admin: the admin socket changes only when the host restarts');
     if (next.dataDir !== this.config.dataDir) refused.push('dataDir: changes only when the host restarts');
     if (JSON.stringify(next.health) !== JSON.stringify(this.config.health)) refused.push('health: the health binding changes only when the host restarts');
+    if (next.logs.accessFormat !== this.config.logs.accessFormat || next.logs.includeQueryStrings !== this.config.logs.includeQueryStrings) {
+      refused.push('logs.accessFormat, logs.includeQueryStrings: the access log changes only when the host restarts');
+    }
     this.config = { ...next, listen: this.config.listen, tls: this.config.tls, admin: this.config.admin, dataDir: this.config.dataDir, health: this.config.health };
     for (const name of diff.added) {
       const pool = this.#addPool(next.pools[name]);

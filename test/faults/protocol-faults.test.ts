@@ -47,8 +47,9 @@ test('answers with invalid HTTP: the client gets 502 at once on a connection tha
       agent.destroy();
     }
     await sameWorkerStillServes(s, pid);
+    await s.h.host.supervisor.accessLog.flush();
     const log = readFileSync(join(s.h.dir, 'logs', 'access.log'), 'utf8');
-    assert.match(log, /GET \/faulty\/garbage faulty 502 Connection_Abandoned_By_AppPool/);
+    assert.match(log, / GET \/faulty\/garbage - \d+ \S+ \S+ 502 3 \d+ faulty faulty-\d+ Connection_Abandoned_By_AppPool$/m);
   });
   assert.equal(faulty.failed, 0, describeLoad(faulty));
 });

@@ -33,7 +33,7 @@ export interface TestHost {
 }
 
 /** Starts a host on 127.0.0.1:0 with `config` (dataDir, listen and admin are filled in). */
-export async function startTestHost(config: Record<string, unknown>): Promise<TestHost> {
+export async function startTestHost(config: Record<string, unknown>, options: Omit<NonNullable<Parameters<typeof startHost>[1]>, 'quiet'> = {}): Promise<TestHost> {
   const dir = mkdtempSync(join(tmpdir(), 'pdk-'));
   const configFile = join(dir, 'paddock.yaml');
   const full = { dataDir: dir, listen: ['127.0.0.1:0'], admin: { socket: join(dir, 'admin.sock') }, ...config };
@@ -41,7 +41,7 @@ export async function startTestHost(config: Record<string, unknown>): Promise<Te
   writeFileSync(configFile, text);
   const parsed = parseConfig(text, configFile);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => formatConfigError(e, configFile)).join('\n'));
-  const host = await startHost(parsed.config, { quiet: true });
+  const host = await startHost(parsed.config, { ...options, quiet: true });
   const port = host.bound[0].port;
   const events = host.supervisor.events;
   let stopped = false;

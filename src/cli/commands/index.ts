@@ -16,5 +16,6 @@ import { register as shutdown } from './shutdown.ts';
 import { register as service } from './service.ts';
 import { register as drain } from './drain.ts';
 import { register as lb } from './lb.ts';
+import { register as top } from './top.ts';
 
-export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, reload, shutdown, service, drain, lb];
+export const COMMANDS: readonly RegisterCommand[] = [run, check, status, pools, poolActions, workers, events, logs, crashes, crash, debug, top, reload, shutdown, service, drain, lb];
