@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { get, helloPool, startTestHost, waitFor, type TestHost } from './helpers/test-host.ts';
 import { writeConfigDir } from './helpers/processes.ts';
@@ -131,6 +131,7 @@ test('a client that pipelines past what the kernel buffers and never reads: the 
   inProcess = await startTestHost({
     sites: [{ name: 'known', hosts: ['known.example'], apps: [{ path: '/', pool: 'other' }] }],
     pools: { other: helloPool() },
+    logs: { maxBytes: '256KB', maxFiles: 2 },
   });
   const h = inProcess;
   let ended = 0;
@@ -161,4 +162,12 @@ test('a client that pipelines past what the kernel buffers and never reads: the 
   const answers = readResponses(Buffer.concat(received), n);
   assert.ok(answers.every((a) => a.status === 404));
   assert.equal(ended, n + 1);
+  // The flood's access log rotated within its bound: no file past maxBytes by more than a line.
+  await h.host.supervisor.accessLog.flush();
+  const logs = readdirSync(join(h.dir, 'logs')).filter((f) => f.startsWith('access.log')).sort();
+  assert.deepEqual(logs, ['access.log', 'access.log.1', 'access.log.2']);
+  for (const f of logs) {
+    const size = statSync(join(h.dir, 'logs', f)).size;
+    assert.ok(size <= 256 * 1024 + 1024, `${f}: ${size} bytes`);
+  }
 });
