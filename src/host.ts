@@ -4,7 +4,7 @@
  * signals: SIGHUP reloads, SIGTERM/SIGINT drain every pool within its limit and exit 0, as the end
  * of a `paddock drain` does.
  */
-import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadConfigIsolated } from './config/load-isolated.ts';
 import { formatConfigError } from './config/config-error.ts';
 import { configWarnings, formatConfigWarning } from './config/warnings.ts';
@@ -18,6 +18,7 @@ import { dashboardHtml } from './admin/dashboard/dashboard.ts';
 import { takeInheritedSockets, type InheritedSocket } from './service/listen-fds.ts';
 import { SdNotifier } from './service/sd-notify.ts';
 import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-limit.ts';
+import { ensureDir } from './service/ensure-dir.ts';
 import { HostDrain } from './admin/host-drain.ts';
 import { activityOf } from './admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from './admin/health-server.ts';
@@ -49,7 +50,9 @@ export async function startHost(
     history?: HistoryOptions;
   } = {},
 ): Promise<RunningHost> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Fails fast with the directory and the reason: a dataDir that cannot be made stops nothing else.
+  ensureDir(config.dataDir, 'dataDir');
+  ensureDir(dirname(config.admin.socket), 'the directory of admin.socket', 0o700);
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
   const supervisor = new Supervisor(config, events, diagnostics, { history: options.history });

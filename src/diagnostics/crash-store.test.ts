@@ -80,3 +80,27 @@ test('kept cores have their own limit: the oldest core is deleted and its report
     assert.match(readFileSync(join(dir, 'crashes', 'crash-1.json'), 'utf8'), /removed by the core limit/);
   });
 });
+
+test('a damaged index is moved aside, a fresh one opened, and the reports on disk indexed again', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pdk-store-'));
+  try {
+    let store = CrashStore.open(dir);
+    store.save(report('crash-1', 'aaa', 'web', '2025-01-01T10:00:00.000Z'));
+    store.save(report('crash-2', 'aaa', 'api', '2025-01-01T11:00:00.000Z'));
+    store.close();
+    const index = join(dir, 'crashes', 'index.db');
+    writeFileSync(index, Buffer.alloc(4096, 0x41));
+    rmSync(`${index}-wal`, { force: true });
+    store = CrashStore.open(dir);
+    const moved = store.movedAside;
+    assert.ok(moved, 'the store says it replaced the index');
+    assert.match(moved.movedTo, /index\.db\.corrupt-\d{8}T\d{6}Z$/);
+    assert.ok(existsSync(moved.movedTo));
+    assert.equal(moved.reindexed, 2);
+    assert.deepEqual(store.buckets().map((b) => [b.bucket, b.count, b.pools]), [['aaa', 2, ['web', 'api']]]);
+    assert.equal(store.report('crash-1')?.pool, 'web');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

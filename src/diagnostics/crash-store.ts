@@ -5,10 +5,19 @@
  * (and cores) are removed first; buckets keep their counts after their reports are gone, so
  * "this bug happened 40 times since March" survives the limits.
  */
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CrashBucket, CrashReport, ReportKind } from './report-types.ts';
+import { isCorruption, moveAside } from '../events/corrupt-store.ts';
+
+/** A damaged index found at open: where it went, why, and how many reports were indexed again. */
+export interface MovedAsideIndex {
+  readonly file: string;
+  readonly movedTo: string;
+  readonly reason: string;
+  readonly reindexed: number;
+}
 
 export interface CrashStoreLimits {
   /** Reports kept. Default 200. */
@@ -67,6 +76,21 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE INDEX IF NOT EXISTS buckets_last ON buckets (last_seen);
 `;
 
+/** Opens the index with its settings and schema, and reads it once so damage shows now. */
+function openIndex(file: string): DatabaseSync {
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=250;');
+    db.exec(SCHEMA);
+    db.prepare('SELECT count(*) FROM reports').get();
+    db.prepare('SELECT count(*) FROM buckets').get();
+    return db;
+  } catch (err) {
+    try { db.close(); } catch { /* already failing */ }
+    throw err;
+  }
+}
+
 /** A report or bucket id: letters, digits, '.', '_', '-' (never a path). */
 export const REPORT_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -90,6 +114,8 @@ export class CrashStore {
   readonly limits: CrashStoreLimits;
   readonly #db: DatabaseSync;
   #closed = false;
+  /** Set when open() found the index damaged and replaced it (the host writes an event). */
+  movedAside: MovedAsideIndex | null = null;
 
   private constructor(dir: string, db: DatabaseSync, limits: CrashStoreLimits) {
     this.dir = dir;
@@ -101,18 +127,41 @@ export class CrashStore {
   /** Opens (creating) `<dataDir>/crashes`; throws CrashStoreError CrashStoreOpenFailed. */
   static open(dataDir: string, limits: Partial<CrashStoreLimits> = {}): CrashStore {
     const dir = join(dataDir, 'crashes');
-    let db: DatabaseSync | undefined;
+    const file = join(dir, 'index.db');
+    const all = { ...DEFAULT_STORE_LIMITS, ...limits };
     try {
       // Reports hold stderr tails and stacks: readable by the host's user only.
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      db = new DatabaseSync(join(dir, 'index.db'));
-      db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=250;');
-      db.exec(SCHEMA);
-      return new CrashStore(dir, db, { ...DEFAULT_STORE_LIMITS, ...limits });
+      return new CrashStore(dir, openIndex(file), all);
     } catch (err) {
-      try { db?.close(); } catch { /* already failing */ }
-      throw new CrashStoreError('CrashStoreOpenFailed', `cannot open the crash store in ${dir}: ${(err as Error).message}`, err);
+      if (!isCorruption(err)) throw new CrashStoreError('CrashStoreOpenFailed', `cannot open the crash store in ${dir}: ${(err as Error).message}`, err);
+      // A damaged index is moved aside, and the report files, which are whole, are indexed again.
+      try {
+        const movedTo = moveAside(file, Date.now());
+        const store = new CrashStore(dir, openIndex(file), all);
+        store.movedAside = { file, movedTo, reason: (err as Error).message, reindexed: store.#reindex() };
+        return store;
+      } catch (again) {
+        throw new CrashStoreError('CrashStoreOpenFailed', `cannot open the crash store in ${dir}: ${file} is damaged (${(err as Error).message}) and a fresh one cannot be made: ${(again as Error).message}`, again);
+      }
     }
+  }
+
+  /** Indexes every report file in the folder (after a damaged index was replaced); returns how many. */
+  #reindex(): number {
+    let n = 0;
+    for (const name of readdirSync(this.dir).filter((f) => f.endsWith('.json')).sort()) {
+      try {
+        const text = readFileSync(join(this.dir, name), 'utf8');
+        const report = JSON.parse(text) as CrashReport;
+        if (!REPORT_ID.test(report.id) || `${report.id}.json` !== name) continue;
+        this.#index(report, Buffer.byteLength(text));
+        n++;
+      } catch {
+        // a report that cannot be read is left out of the index, not fatal
+      }
+    }
+    return n;
   }
 
   /**
@@ -144,10 +193,16 @@ export class CrashStore {
     } catch (err) {
       throw new CrashStoreError('CrashStoreWriteFailed', `cannot write ${file}: ${(err as Error).message}`, err);
     }
+    this.#index(report, Buffer.byteLength(text));
+    return { removed: this.#enforceLimits() };
+  }
+
+  /** Counts a stored report in the index and its bucket. */
+  #index(report: CrashReport, bytes: number): void {
     const ts = Date.parse(report.time);
     const keptCore = report.core?.status === 'kept' ? report.core.path : null;
     this.#db.prepare('INSERT OR REPLACE INTO reports (id, bucket, kind, pool, ts, bytes, core, core_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(report.id, report.bucket, report.kind, report.pool, ts, Buffer.byteLength(text), keptCore, keptCore ? (report.core?.bytes ?? 0) : 0);
+      .run(report.id, report.bucket, report.kind, report.pool, ts, bytes, keptCore, keptCore ? (report.core?.bytes ?? 0) : 0);
     const old = this.#db.prepare('SELECT pools FROM buckets WHERE bucket = ?').get(report.bucket) as { pools: string } | undefined;
     const pools = old ? (JSON.parse(old.pools) as string[]) : [];
     if (!pools.includes(report.pool)) pools.push(report.pool);
@@ -159,7 +214,6 @@ export class CrashStore {
       this.#db.prepare('INSERT INTO buckets (bucket, kind, signature, count, first_seen, last_seen, pools, top, error) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)')
         .run(report.bucket, report.kind, report.signature, ts, ts, JSON.stringify(pools), JSON.stringify(report.top), error.slice(0, 500));
     }
-    return { removed: this.#enforceLimits() };
   }
 
   #enforceLimits(): string[] {

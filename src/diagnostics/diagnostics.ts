@@ -116,7 +116,17 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     this.#limits = { ...DEFAULT_CAPTURE_LIMITS, ...options.captureLimits };
     try {
       this.#store = CrashStore.open(options.dataDir, options.storeLimits);
+      const moved = this.#store.movedAside;
+      if (moved !== null) {
+        options.events.write({
+          id: EventIds.CrashIndexMovedAside,
+          level: 'warning',
+          message: `The crash index ${moved.file} was found damaged (${moved.reason}); it was moved aside to ${moved.movedTo} and a fresh one opened, with the ${moved.reindexed} report(s) on disk indexed again.`,
+          details: { ...moved },
+        });
+      }
     } catch (err) {
+      // Crash capture is off then; the pools serve as ever.
       this.#storeError = (err as Error).message;
     }
     this.#unsubscribe = options.events.on((e) => this.#onEvent(e));

@@ -57,6 +57,12 @@ export const EventIds = Object.freeze({
   AutoShutdownActionRan: 7009,
   /** A background loop of the host met an unexpected error; it logged it and went on. */
   InternalError: 7010,
+  /** events.db was damaged: moved aside (events.db.corrupt-TIME) and a fresh one opened. */
+  EventLogMovedAside: 7170,
+  /** The crash index was damaged: moved aside and rebuilt from the reports on disk. */
+  CrashIndexMovedAside: 7171,
+  /** The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close. */
+  OpenFilesExhausted: 7172,
   /** The host's open-file limit at start: raised to the hard limit, or why not. */
   OpenFileLimit: 7120,
   /** The front door serves listening sockets passed by systemd (socket activation). */
@@ -112,6 +118,9 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7008: 'Pool added by a configuration reload.',
   7009: 'autoShutdownAction ran after the host stopped the pool.',
   7010: 'Internal error in a background loop of the host (stack in details); the loop went on.',
+  7170: 'The event log (events.db) was damaged: moved aside to events.db.corrupt-TIME and a fresh one opened (paths and reason in details).',
+  7171: 'The crash index was damaged: moved aside to crashes/index.db.corrupt-TIME, a fresh one opened and the reports on disk indexed again.',
+  7172: 'The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close; once per burst, with RLIMIT_NOFILE in details.',
   7120: 'Open-file limit at start: raised to the hard limit, or why not (soft and hard limits in details).',
   7121: 'The front door serves listening sockets passed by systemd (socket activation); descriptors and addresses in details.',
   7122: 'systemd asked for readiness notifications (NOTIFY_SOCKET) that the host cannot send; the reason is in details.',
@@ -120,8 +129,8 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7202: 'Drain finished (quiet for drain.idleTime, or at its deadline): the host stops.',
 };
 
-const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010]);
-const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122]);
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7172]);
+const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122, 7170, 7171]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */
 export function defaultLevel(id: number): EventLevel {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -175,4 +175,54 @@ test('retention keeps about maxEvents events', (t) => {
   assert.ok(kept.length <= 1500, `kept ${kept.length}`);
   assert.equal(kept.at(-1)!.message, 'e2500');
   assert.equal(kept[0].seq, 1501);
+});
+
+test('an events.db that is not a database is moved aside, a fresh one opened, and its first event says so', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'events.db');
+  writeFileSync(file, Buffer.alloc(8192, 0x5a));
+  const clock = Date.parse('2026-12-01T23:59:00.123Z');
+  const log = EventLog.open(dir, { stdout: null, now: () => clock });
+  t.after(() => log.close());
+  const moved = `${file}.corrupt-20261201T235900Z`;
+  assert.ok(existsSync(moved), 'the damaged file is kept for inspection');
+  const [first] = log.query({ id: EventIds.EventLogMovedAside });
+  assert.ok(first, 'an event says so');
+  assert.equal(first.level, 'warning');
+  assert.equal(first.details.movedTo, moved);
+  assert.match(first.message, /file is not a database/);
+  log.write({ id: EventIds.HostStarted, message: 'after' });
+  assert.equal(log.query({ id: EventIds.HostStarted }).length, 1, 'the fresh file stores events');
+  assert.equal(log.writeFailures, 0);
+});
+
+test('an events.db damaged while the host runs is moved aside at the next write, which lands in a fresh file', (t) => {
+  const dir = tempDir(t);
+  const log = EventLog.open(dir, { stdout: null });
+  t.after(() => log.close());
+  for (let i = 0; i < 2000; i++) log.write({ id: EventIds.WorkerStarted, message: `before ${i} ${'x'.repeat(200)}` });
+  // Damage every page after the first under the open connection, as a failing disk would.
+  const file = join(dir, 'events.db');
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  db.close();
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(size - 4096, 0xee), 0, size - 4096, 4096);
+  closeSync(fd);
+  let failures = 0;
+  for (let i = 0; i < 50 && log.query({ id: EventIds.EventLogMovedAside }).length === 0; i++) {
+    try {
+      log.write({ id: EventIds.WorkerStarted, message: `after ${i}` });
+    } catch {
+      failures++;
+    }
+    try { log.query({ limit: 5000 }); } catch { /* the query meets the damage and recovers */ }
+  }
+  assert.equal(failures, 0, 'write never throws');
+  const moved = log.query({ id: EventIds.EventLogMovedAside });
+  assert.equal(moved.length, 1, 'the damage was noticed and the file moved aside');
+  assert.ok(existsSync(String(moved[0].details.movedTo)));
+  log.write({ id: EventIds.HostStopping, message: 'still storing' });
+  assert.equal(log.query({ id: EventIds.HostStopping }).length, 1);
 });

@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { defaultLevel } from './event-ids.ts';
+import { defaultLevel, EventIds } from './event-ids.ts';
+import { isCorruption, moveAside } from './corrupt-store.ts';
 
 export type EventLevel = 'info' | 'warning' | 'error';
 
@@ -97,6 +98,29 @@ CREATE INDEX IF NOT EXISTS events_id ON events (id);
 CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
 `;
 
+const INSERT = 'INSERT INTO events (id, time, ts, level, pool, worker, pid, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const PRUNE = 'DELETE FROM events WHERE seq <= ?';
+
+function busyMs(options: EventLogOptions): number {
+  return Math.max(0, Math.floor(options.busyTimeoutMs ?? 250));
+}
+
+/** Opens the file with the log's settings and schema, and reads it once so damage shows now. */
+function openDb(file: string, busyTimeoutMs: number): DatabaseSync {
+  const db = new DatabaseSync(file);
+  try {
+    // WAL: readers (the admin API) never block the writer; NORMAL: a commit survives a crash of
+    // the host process (not of the machine) without an fsync per event.
+    db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=${busyTimeoutMs};`);
+    db.exec(SCHEMA);
+    db.prepare('SELECT max(seq) FROM events').get();
+    return db;
+  } catch (err) {
+    try { db.close(); } catch { /* already failing */ }
+    throw err;
+  }
+}
+
 interface EventRow {
   seq: number;
   id: number;
@@ -112,9 +136,14 @@ interface EventRow {
 /** The SQLite-backed event log of one host. */
 export class EventLog {
   readonly file: string;
-  readonly #db: DatabaseSync;
-  readonly #insert: StatementSync;
-  readonly #prune: StatementSync;
+  #db: DatabaseSync;
+  #insert: StatementSync;
+  #prune: StatementSync;
+  /** Busy timeout given at open, for a fresh file opened after a corrupt one. */
+  readonly #busyMs: number;
+  /** Corrupt files moved aside while running: bounded, so a disk that corrupts every file cannot loop. */
+  #recoveries = 0;
+  #recovering = false;
   readonly #queries = new Map<string, StatementSync>();
   readonly #listeners = new Set<(e: PaddockEvent) => void>();
   readonly #stdout: ((line: string) => void) | null;
@@ -129,31 +158,37 @@ export class EventLog {
   private constructor(file: string, db: DatabaseSync, options: EventLogOptions) {
     this.file = file;
     this.#db = db;
-    this.#insert = db.prepare(
-      'INSERT INTO events (id, time, ts, level, pool, worker, pid, message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.#prune = db.prepare('DELETE FROM events WHERE seq <= ?');
+    this.#insert = db.prepare(INSERT);
+    this.#prune = db.prepare(PRUNE);
+    this.#busyMs = busyMs(options);
     this.#stdout = options.stdout === undefined ? (line) => process.stdout.write(line + '\n') : options.stdout;
     this.#stderr = options.stderr ?? ((line) => process.stderr.write(line + '\n'));
     this.#now = options.now ?? Date.now;
     this.#maxEvents = options.maxEvents ?? 1_000_000;
   }
 
-  /** Opens (creating if needed) `<dataDir>/events.db`; throws EventLogError EventLogOpenFailed. */
+  /**
+   * Opens (creating if needed) `<dataDir>/events.db`; throws EventLogError EventLogOpenFailed. A
+   * file that is not a database or is damaged is moved aside (`events.db.corrupt-<TIME>`), a fresh
+   * one is opened, and its first event says so: a diagnostic log never keeps the host down.
+   */
   static open(dataDir: string, options: EventLogOptions = {}): EventLog {
     const file = join(dataDir, 'events.db');
-    let db: DatabaseSync | undefined;
     try {
       mkdirSync(dataDir, { recursive: true });
-      db = new DatabaseSync(file);
-      // WAL: readers (the admin API) never block the writer; NORMAL: a commit survives a crash of
-      // the host process (not of the machine) without an fsync per event.
-      db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=${Math.max(0, Math.floor(options.busyTimeoutMs ?? 250))};`);
-      db.exec(SCHEMA);
-      return new EventLog(file, db, options);
+      return new EventLog(file, openDb(file, busyMs(options)), options);
     } catch (err) {
-      try { db?.close(); } catch { /* already failing */ }
-      throw new EventLogError('EventLogOpenFailed', `cannot open event log ${file}: ${(err as Error).message}`, err);
+      if (!isCorruption(err)) throw new EventLogError('EventLogOpenFailed', `cannot open event log ${file}: ${(err as Error).message}`, err);
+      let movedTo: string;
+      let log: EventLog;
+      try {
+        movedTo = moveAside(file, (options.now ?? Date.now)());
+        log = new EventLog(file, openDb(file, busyMs(options)), options);
+      } catch (again) {
+        throw new EventLogError('EventLogOpenFailed', `cannot open event log ${file}: it is damaged (${(err as Error).message}) and a fresh one cannot be made: ${(again as Error).message}`, again);
+      }
+      log.#movedAside(movedTo, err, 'at start');
+      return log;
     }
   }
 
@@ -173,7 +208,15 @@ export class EventLog {
     let seq = 0;
     try {
       if (this.#closed) throw new EventLogError('EventLogClosed', 'event log is closed');
-      const r = this.#insert.run(e.id, time, ts, level, e.pool ?? null, e.worker ?? null, e.pid ?? null, message, detailsJson);
+      const row = [e.id, time, ts, level, e.pool ?? null, e.worker ?? null, e.pid ?? null, message, detailsJson] as const;
+      let r;
+      try {
+        r = this.#insert.run(...row);
+      } catch (err) {
+        // Damaged while running: moved aside, and the event goes into the fresh file.
+        if (!this.#recover(err)) throw err;
+        r = this.#insert.run(...row);
+      }
       seq = Number(r.lastInsertRowid);
       this.#succeeded();
       if (++this.#writes % PRUNE_EVERY === 0) this.#retain(seq);
@@ -223,6 +266,8 @@ export class EventLog {
       if (!forward) rows.reverse();
       return rows.map(toEvent);
     } catch (err) {
+      // A damaged file is replaced, and the question asked again of the fresh one.
+      if (this.#recover(err)) return this.query(q);
       throw new EventLogError('EventLogQueryFailed', `event query failed: ${(err as Error).message}`, err);
     }
   }
@@ -238,6 +283,42 @@ export class EventLog {
     if (this.#closed) return;
     this.#closed = true;
     try { this.#db.close(); } catch { /* closing is best effort */ }
+  }
+
+  /**
+   * A corrupt file met while running: closes it, moves it aside, opens a fresh one and says so.
+   * Returns whether a fresh file is open. At most 3 times per host run, and never from within itself.
+   */
+  #recover(err: unknown): boolean {
+    if (!isCorruption(err) || this.#closed || this.#recovering || this.#recoveries >= 3) return false;
+    this.#recovering = true;
+    this.#recoveries++;
+    try {
+      try { this.#db.close(); } catch { /* it is being replaced */ }
+      const movedTo = moveAside(this.file, this.#now());
+      this.#db = openDb(this.file, this.#busyMs);
+      this.#insert = this.#db.prepare(INSERT);
+      this.#prune = this.#db.prepare(PRUNE);
+      this.#queries.clear();
+      this.#movedAside(movedTo, err, 'while running');
+      return true;
+    } catch (again) {
+      this.#closed = true;
+      this.#report(`paddock: event log ${this.file} is damaged and a fresh one cannot be opened: ${(again as Error)?.message ?? again}; events still go to stdout`);
+      return false;
+    } finally {
+      this.#recovering = false;
+    }
+  }
+
+  #movedAside(movedTo: string, err: unknown, when: string): void {
+    const reason = (err as Error)?.message ?? String(err);
+    this.write({
+      id: EventIds.EventLogMovedAside,
+      level: 'warning',
+      message: `The event log ${this.file} was found damaged ${when} (${reason}); it was moved aside to ${movedTo} and a fresh one opened. The events before are in the moved file.`,
+      details: { file: this.file, movedTo, reason, when },
+    });
   }
 
   #retain(lastSeq: number): void {
