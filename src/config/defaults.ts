@@ -59,8 +59,10 @@ export const POOL_DEFAULTS: PoolSettings = {
     loadBalancerCapabilities: 'HttpLevel',
     orphanWorkerProcess: false,
     orphanAction: null,
+    orphanActionTimeLimit: 60 * SECOND,
     maxOrphanedProcesses: 2,
     autoShutdownAction: null,
+    autoShutdownActionTimeLimit: 60 * SECOND,
   },
   cpu: {
     limit: 0,

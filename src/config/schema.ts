@@ -210,8 +210,10 @@ const failureSchema = z.strictObject({
   loadBalancerCapabilities: oneOf(['HttpLevel', 'TcpLevel']).optional(),
   orphanWorkerProcess: flag().optional(),
   orphanAction: argv(true).optional(),
+  orphanActionTimeLimit: duration(1).optional(),
   maxOrphanedProcesses: count(0).optional(),
   autoShutdownAction: argv(true).optional(),
+  autoShutdownActionTimeLimit: duration(1).optional(),
 });
 
 const cpuSchema = z.strictObject({

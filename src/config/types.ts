@@ -149,10 +149,14 @@ export interface FailureConfig {
   readonly orphanWorkerProcess: boolean;
   /** argv run when a worker is orphaned; "{pid}" is replaced. Default null. */
   readonly orphanAction: readonly string[] | null;
+  /** The orphanAction is killed (SIGKILL) after this long. Default 60s. */
+  readonly orphanActionTimeLimit: number;
   /** Beyond IIS: orphans kept per pool; the oldest beyond it is killed. Default 2. */
   readonly maxOrphanedProcesses: number;
   /** argv run when the host stops the pool by itself; "{pool}" is replaced. Default null. */
   readonly autoShutdownAction: readonly string[] | null;
+  /** The autoShutdownAction is killed (SIGKILL) after this long. Default 60s. */
+  readonly autoShutdownActionTimeLimit: number;
 }
 
 export interface CpuConfig {

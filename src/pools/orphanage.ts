@@ -37,7 +37,7 @@ export class Orphanage {
         details: { action: action ?? null, actionExitCode: result?.code ?? null, actionOutput: result?.output ?? null, actionError: result?.error ?? null },
       });
     };
-    if (action) void runAction(action.map((a) => a.replaceAll('{pid}', String(pid))), config.cwd).then(report);
+    if (action) void runAction(action.map((a) => a.replaceAll('{pid}', String(pid))), config.cwd, config.failure.orphanActionTimeLimit).then(report);
     else report(null);
     const max = config.failure.maxOrphanedProcesses;
     for (let i = 0; i < killOldest && this.orphans.length > 0; i++) {

@@ -164,7 +164,7 @@ export class Pool {
   #autoShutdownAction(): void {
     const action = this.config.failure.autoShutdownAction;
     if (!action) return;
-    void runAction(action.map((a) => a.replaceAll('{pool}', this.name)), this.config.cwd).then((r) => {
+    void runAction(action.map((a) => a.replaceAll('{pool}', this.name)), this.config.cwd, this.config.failure.autoShutdownActionTimeLimit).then((r) => {
       this.#event(EventIds.AutoShutdownActionRan, `autoShutdownAction for pool '${this.name}' exited with ${r.error ?? `code ${r.code}`}.`, {
         details: { action, exitCode: r.code, output: r.output, error: r.error },
       });

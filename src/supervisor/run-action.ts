@@ -13,8 +13,8 @@ export interface ActionResult {
 
 const maxOutput = 8 * 1024;
 
-/** Runs `argv` in `cwd`; kills it after `timeoutMs`. */
-export function runAction(argv: readonly string[], cwd: string, timeoutMs = 60_000): Promise<ActionResult> {
+/** Runs `argv` in `cwd`; kills it after `timeoutMs` (the pool's orphanActionTimeLimit or autoShutdownActionTimeLimit). */
+export function runAction(argv: readonly string[], cwd: string, timeoutMs: number): Promise<ActionResult> {
   return new Promise((resolve) => {
     let output = '';
     const keep = (chunk: Buffer): void => {
@@ -27,7 +27,11 @@ export function runAction(argv: readonly string[], cwd: string, timeoutMs = 60_0
       resolve({ code: null, output: '', error: (err as Error).message });
       return;
     }
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     timer.unref();
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -37,7 +41,7 @@ export function runAction(argv: readonly string[], cwd: string, timeoutMs = 60_0
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, output, error: signal ? `killed by ${signal}` : null });
+      resolve({ code, output, error: signal === 'SIGKILL' && timedOut ? `killed after its time limit of ${timeoutMs} ms` : signal ? `killed by ${signal}` : null });
     });
   });
 }
