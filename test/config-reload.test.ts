@@ -82,7 +82,10 @@ test('a reload that adds, removes and changes pools touches only what changed; n
   };
   h.writeConfig(hostConfig(next, probes));
   const r = await h.host.supervisor.reload();
-  assert.deepEqual(r, { ok: true, added: ['fresh'], removed: ['gone'], changed: ['change', 'change-n', 'sticky'] });
+  assert.ok(r.ok);
+  assert.deepEqual({ added: r.added, removed: r.removed, changed: r.changed }, { added: ['fresh'], removed: ['gone'], changed: ['change', 'change-n', 'sticky'] });
+  assert.deepEqual(r.waitsForRestart, []);
+  assert.ok(r.applied.includes('pools.fresh (added)') && r.applied.includes('pools.gone (removed)'), r.applied.join(', '));
   const reloaded = await h.waitForEvent(EventIds.ConfigReloaded);
   assert.deepEqual(reloaded.details.changed, ['change', 'change-n', 'sticky']);
   assert.equal(h.events(EventIds.PoolAddedByConfig, 'fresh').length, 1);

@@ -202,13 +202,13 @@ describe('admin server on a unix socket', () => {
   it('POST /api/reload answers 200 with the result, or 400 when the file is refused', async () => {
     const ok = await call(sock, 'POST', '/api/reload');
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.json, { ok: true, added: ['new'], removed: [], changed: ['web'] });
+    assert.deepEqual(ok.json, { ok: true, added: ['new'], removed: [], changed: ['web'], applied: ['pools.new (added)', 'pools.web.queueLength'], waitsForRestart: [] });
     control.reloadResult = { ok: false, errors: ['paddock.yaml:3:5: pools.web.queueLength: expected a number'] };
     const bad = await call(sock, 'POST', '/api/reload');
     assert.equal(bad.status, 400);
     assert.equal(bad.json.ok, false);
     assert.equal(bad.json.errors.length, 1);
-    control.reloadResult = { ok: true, added: [], removed: [], changed: [] };
+    control.reloadResult = { ok: true, added: [], removed: [], changed: [], applied: [], waitsForRestart: [] };
   });
 
   it('GET /metrics is Prometheus text 0.0.4', async () => {

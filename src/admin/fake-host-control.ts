@@ -26,7 +26,7 @@ export class FakeHostControl implements HostControl {
   readonly dataDir: string;
   readonly events: EventLog;
   readonly calls: string[] = [];
-  reloadResult: ReloadResult = { ok: true, added: ['new'], removed: [], changed: ['web'] };
+  reloadResult: ReloadResult = { ok: true, added: ['new'], removed: [], changed: ['web'], applied: ['pools.new (added)', 'pools.web.queueLength'], waitsForRestart: [] };
   readonly logFiles = new Map<string, string>();
   readonly #pools = new Map<string, MutablePool>();
 

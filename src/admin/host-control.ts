@@ -16,7 +16,16 @@ export type { PoolSnapshot } from '../pools/pool-snapshot.ts';
 export type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
 
 export type ReloadResult =
-  | { readonly ok: true; readonly added: string[]; readonly removed: string[]; readonly changed: string[] }
+  | {
+    readonly ok: true;
+    readonly added: string[];
+    readonly removed: string[];
+    readonly changed: string[];
+    /** Keys that changed and took effect ("pools.web.processModel.maxProcesses", "sites"). */
+    readonly applied: string[];
+    /** Keys that changed and take effect only when the host restarts ("listen", "logs.maxBytes"). */
+    readonly waitsForRestart: string[];
+  }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 /** Thrown by commands; the admin API maps `code` to an HTTP status. */

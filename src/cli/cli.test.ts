@@ -158,10 +158,10 @@ describe('paddock CLI against a host', () => {
   });
 
   it('reload prints what changed, or the errors and exit 1', async () => {
-    control.reloadResult = { ok: true, added: ['new'], removed: [], changed: ['web'] };
+    control.reloadResult = { ok: true, added: ['new'], removed: [], changed: ['web'], applied: ['pools.new (added)', 'pools.web.queueLength'], waitsForRestart: ['listen', 'logs.maxBytes'] };
     const ok = await paddock(['reload', ...admin]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, 'reloaded: added new; removed none; changed web\n');
+    assert.equal(ok.stdout, 'reloaded: added new; removed none; changed web\napplied: pools.new (added), pools.web.queueLength\nwaits for a restart: listen, logs.maxBytes\n');
     control.reloadResult = { ok: false, errors: ['paddock.yaml:4:18: pools.web.queueLength: expected a whole number'] };
     const bad = await paddock(['reload', ...admin]);
     assert.equal(bad.code, 1);

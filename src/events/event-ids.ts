@@ -61,6 +61,8 @@ export const EventIds = Object.freeze({
   EventLogMovedAside: 7170,
   /** The crash index was damaged: moved aside and rebuilt from the reports on disk. */
   CrashIndexMovedAside: 7171,
+  /** A reload lowered maxProcesses: the workers past it drain. */
+  WebGardenShrunk: 7173,
   /** The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close. */
   OpenFilesExhausted: 7172,
   /** The host's open-file limit at start: raised to the hard limit, or why not. */
@@ -121,6 +123,7 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7170: 'The event log (events.db) was damaged: moved aside to events.db.corrupt-TIME and a fresh one opened (paths and reason in details).',
   7171: 'The crash index was damaged: moved aside to crashes/index.db.corrupt-TIME, a fresh one opened and the reports on disk indexed again.',
   7172: 'The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close; once per burst, with RLIMIT_NOFILE in details.',
+  7173: 'A reload lowered maxProcesses: the workers past it drain, finishing the requests in hand (workers in details).',
   7120: 'Open-file limit at start: raised to the hard limit, or why not (soft and hard limits in details).',
   7121: 'The front door serves listening sockets passed by systemd (socket activation); descriptors and addresses in details.',
   7122: 'systemd asked for readiness notifications (NOTIFY_SOCKET) that the host cannot send; the reason is in details.',

@@ -372,6 +372,18 @@ export class ClientConnection implements ExchangeOwner {
     this.#nextExchange(false);
   }
 
+  outOfFiles(ex: ClientExchange, err: NodeJS.ErrnoException): void {
+    this.#ctx.openFiles.exhausted('connect', err, this.#ctx.connections.size);
+    this.#exchange = null;
+    // HTTP.sys logs a refusal at its connection limit as ConnLimit.
+    this.#exchangeEnded(ex, 503, 'ConnLimit', 'frontDoor');
+    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
+    const response = cannedResponse(503, 'The host has no file descriptor left for this request; try again shortly.', { 'Retry-After': '1', ...(close ? CLOSE : {}) }, ex.head.method);
+    if (close) return this.#sendAndClose(response);
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
   badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
     this.#exchangeEnded(ex, 502, reason, 'frontDoor');
     const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, this.closing ? CLOSE : {}, ex.head.method);

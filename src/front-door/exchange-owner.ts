@@ -28,6 +28,11 @@ export interface ExchangeOwner {
   tunnel(upstream: UpstreamConnection): void;
   /** The pool refused the request: 503, or a reset (TcpLevel). */
   refused(exchange: ClientExchange, refusal: Refusal): void;
+  /**
+   * The host had no descriptor left to reach the worker (EMFILE/ENFILE): 503, the host's failure,
+   * not the worker's (no retry, not counted against the pool).
+   */
+  outOfFiles(exchange: ClientExchange, err: NodeJS.ErrnoException): void;
   /** Answers 502; `message` says what the worker did (default: it ended before answering). */
   badGateway(exchange: ClientExchange, reason: string, message?: string): void;
   /** The host drains (`paddock drain`): this connection closes after the answer in progress. */

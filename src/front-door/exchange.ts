@@ -21,6 +21,7 @@ import { buildForwardedHead } from './forwarded-head.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
 import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 import { Observation } from './request-observation.ts';
+import { isOutOfFiles } from './open-files.ts';
 
 /** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
 type ResponseStage = 'head' | 'body' | 'tunnel' | 'done';
@@ -307,8 +308,16 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     this.owner.exchangeDone(this, !this.head.keepAlive || !this.#reqDone || !this.#resHead!.keepAlive || this.#closeAfter);
   }
 
-  onUpstreamClose(conn: UpstreamConnection, _error: Error | null): void {
+  onUpstreamClose(conn: UpstreamConnection, error: Error | null): void {
     if (this.#finished) return;
+    if (this.#stage === 'head' && !this.#sentToClient && isOutOfFiles(error)) {
+      // The connection to the worker could not even be made: the host is out of descriptors. That
+      // is the host's failure, not the worker's: no retry, no abandoned request, no 502.
+      this.#finished = true;
+      this.#release('clientGone');
+      this.owner.outOfFiles(this, error);
+      return;
+    }
     if (this.#stage === 'tunnel') {
       // A tunnel ended.
       this.#finished = true;

@@ -7,6 +7,7 @@ import type { AccessLog } from './access-log.ts';
 import type { Router } from './router.ts';
 import type { Upstreams } from './upstreams.ts';
 import type { RequestRecord } from './request-record.ts';
+import type { OpenFiles } from './open-files.ts';
 
 /** The client connections a front door holds (their sockets, and their graceful end at host stop). */
 export interface HeldConnection {
@@ -24,6 +25,8 @@ export interface FrontDoorContext {
   readonly upstreams: Upstreams;
   readonly accessLog: AccessLog;
   readonly connections: Set<HeldConnection>;
+  /** The descriptor reserve, and whether new clients are refused because the host has none left. */
+  readonly openFiles: OpenFiles;
   /**
    * Told about every request as it ends, answered or not, after the access log (whose batches
    * already feed /metrics and the history). The record is the access log's too: read, never change.

@@ -12,6 +12,7 @@ import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
+import { isOutOfFiles, OpenFiles, type OutOfFilesBurst } from './open-files.ts';
 import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
 export type { FrontDoorContext } from './front-door-context.ts';
@@ -20,9 +21,12 @@ export type { FrontDoorContext } from './front-door-context.ts';
 export class FrontDoor {
   readonly context: FrontDoorContext;
   readonly #servers: Server[] = [];
+  /** Told once per burst of EMFILE/ENFILE (the host writes event 7172). */
+  onOutOfFiles: ((burst: OutOfFilesBurst) => void) | null = null;
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
-    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set() };
+    const openFiles = new OpenFiles({ onBurst: (burst) => this.onOutOfFiles?.(burst) });
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set(), openFiles };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */
@@ -46,6 +50,13 @@ export class FrontDoor {
     ];
     for (const { b, fd } of targets) {
       const accept = (proto: string) => (socket: Socket): void => {
+        // Out of descriptors: a new client is closed at once, rather than have its request fail
+        // on the way to a worker; the descriptors left serve the clients connected and the admin.
+        if (this.context.openFiles.shedding) {
+          this.context.openFiles.refusedOne();
+          socket.destroy();
+          return;
+        }
         this.context.connections.add(new ClientConnection(socket, this.context, proto));
       };
       // TLS bindings terminate TLS here; the bytes to workers are plain HTTP/1.1 as on any binding.
@@ -57,7 +68,11 @@ export class FrontDoor {
         server.once('error', (err) => reject(new Error(`cannot listen on ${where}: ${err.message}`)));
         server.listen(fd === null ? { host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096 } : { fd }, () => resolve());
       });
-      server.on('error', () => {});
+      server.on('error', (err) => {
+        // libuv accepts and closes what is pending when accept(2) meets EMFILE; the front door
+        // begins refusing new clients and gives back its reserve.
+        if (isOutOfFiles(err)) this.context.openFiles.exhausted('accept', err, this.context.connections.size);
+      });
       const a = server.address();
       bound.push(typeof a === 'string' || a === null ? { host: a ?? where, port: 0, tls: b.tls } : { host: a.address, port: a.port, tls: b.tls });
       this.#servers.push(server);
@@ -70,6 +85,7 @@ export class FrontDoor {
    * has ended: call destroyConnections() once the exchanges in hand are done.
    */
   close(): Promise<void> {
+    this.context.openFiles.close();
     const closed = Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.#servers.length = 0;
     return closed.then(() => undefined);

@@ -21,6 +21,7 @@ import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
 import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
 import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
 import { idleVerdict } from './policy/idle-policy.ts';
+import { workersPastMax } from './policy/shrink-policy.ts';
 
 /** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
 export interface CoreWorker extends DispatchFacts {
@@ -199,8 +200,12 @@ export class PoolCore<W extends CoreWorker> {
     return { reason: r, reset: this.#config.failure.loadBalancerCapabilities === 'TcpLevel' && r !== 'QueueFull' };
   }
 
-  /** Applies a changed configuration; the caller decides whether to recycle. */
-  reconfigure(config: PoolConfig): void {
+  /**
+   * Applies a changed configuration; the caller decides whether to recycle. A garden made smaller
+   * drains the workers past the new maxProcesses (overlapping: their requests in hand finish);
+   * returns them.
+   */
+  reconfigure(config: PoolConfig): W[] {
     const f = this.#config.failure;
     const g = config.failure;
     this.#config = config;
@@ -209,6 +214,10 @@ export class PoolCore<W extends CoreWorker> {
     if (f.rapidFailProtection !== g.rapidFailProtection || f.rapidFailProtectionInterval !== g.rapidFailProtectionInterval || f.rapidFailProtectionMaxCrashes !== g.rapidFailProtectionMaxCrashes) {
       this.#rapidFail = makeWindow(config);
     }
+    if (this.#state !== 'started') return [];
+    const past = workersPastMax(this.active(), config.processModel.maxProcesses);
+    for (const w of past) this.#effects.drainWorker(w, `maxProcesses lowered to ${config.processModel.maxProcesses}`);
+    return past;
   }
 
   // ---- requests ----------------------------------------------------------------------------

@@ -297,9 +297,13 @@ export class Pool {
           });
         }
       },
-      (err: Error) => {
-        this.#event(EventIds.WorkerCrashed, `Worker ${id} could not be given an address: ${err.message}`, { worker, level: 'error' });
-        worker.kill();
+      (err: NodeJS.ErrnoException) => {
+        // Out of descriptors, the host could not make the worker's socket: the host's failure,
+        // not the pool's (not counted toward rapid-fail).
+        const hostFault = err.code === 'EMFILE' || err.code === 'ENFILE';
+        if (hostFault) this.#event(EventIds.OpenFilesExhausted, `Worker ${id} could not be given an address: the host has no file descriptor left (${err.message}); not counted against the pool.`, { worker, level: 'warning', details: { code: err.code } });
+        else this.#event(EventIds.WorkerCrashed, `Worker ${id} could not be given an address: ${err.message}`, { worker, level: 'error' });
+        worker.abandonStart(hostFault);
       },
     );
     return worker;
@@ -442,7 +446,14 @@ export class Pool {
 
   /** Applies a changed configuration; the caller decides whether to recycle. */
   reconfigure(config: PoolConfig): void {
-    this.#core.reconfigure(config);
+    const before = this.config.processModel.maxProcesses;
+    const drained = this.#core.reconfigure(config);
+    if (drained.length > 0) {
+      const max = config.processModel.maxProcesses;
+      this.#event(EventIds.WebGardenShrunk, `Pool '${this.name}' has maxProcesses ${max} (was ${before}): ${drained.length} worker(s) drain, finishing the requests in hand (${drained.map((w) => `${w.id} pid ${w.pid}`).join(', ')}).`, {
+        details: { maxProcesses: max, was: before, workers: drained.map((w) => w.id) },
+      });
+    }
     if (this.state === 'started') this.#armSchedule();
   }
 

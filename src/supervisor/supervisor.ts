@@ -10,6 +10,7 @@ import type { HostConfig, PoolConfig } from '../config/types.ts';
 import { loadConfigIsolated } from '../config/load-isolated.ts';
 import { formatConfigError } from '../config/config-error.ts';
 import { diffConfig } from '../config/diff.ts';
+import { reloadPlan } from '../config/reload-plan.ts';
 import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from '../admin/host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
@@ -39,6 +40,11 @@ export function runDirFor(dataDir: string): string {
   if (Buffer.byteLength(local) + 52 <= 107) return local;
   const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   return join(tmpdir(), `paddock-${hash}`);
+}
+
+/** A limit for an event's details: JSON has no Infinity. */
+function jsonLimit(n: number): number | string {
+  return n === Infinity ? 'unlimited' : n;
 }
 
 /** Every pool of the host and the front door in front of them. */
@@ -84,6 +90,14 @@ export class Supervisor implements HostControl {
     this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
     this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog, { ...config.webLimits });
+    this.frontDoor.onOutOfFiles = (b) => {
+      const limit = b.limit === null ? 'unknown' : b.limit.soft === Infinity ? 'unlimited' : String(b.limit.soft);
+      this.events.write({
+        id: EventIds.OpenFilesExhausted,
+        message: `The host ran out of file descriptors (${b.code} at ${b.where}; RLIMIT_NOFILE ${limit}) with ${b.connections} client connections: new clients are refused until descriptors are free again; the admin socket stays reachable. Raise LimitNOFILE (or ulimit -n).`,
+        details: { code: b.code, where: b.where, rlimitNofile: b.limit === null ? null : { soft: jsonLimit(b.limit.soft), hard: jsonLimit(b.limit.hard) }, connections: b.connections, reserveReleased: b.released },
+      });
+    };
     this.frontDoor.context.onInternalError = (err) => {
       this.events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
     };
@@ -262,15 +276,15 @@ export class Supervisor implements HostControl {
 
   async #apply(next: HostConfig): Promise<ReloadResult> {
     const diff = diffConfig(this.config, next);
-    const refused: string[] = [];
-    if (diff.listenChanged || JSON.stringify(next.tls) !== JSON.stringify(this.config.tls)) refused.push('listen, tls: bindings and certificates change only when the host restarts');
-    if (diff.adminChanged) refused.push('admin: the admin socket changes only when the host restarts');
-    if (next.dataDir !== this.config.dataDir) refused.push('dataDir: changes only when the host restarts');
-    if (JSON.stringify(next.health) !== JSON.stringify(this.config.health)) refused.push('health: the health binding changes only when the host restarts');
-    if (next.logs.accessFormat !== this.config.logs.accessFormat || next.logs.includeQueryStrings !== this.config.logs.includeQueryStrings) {
-      refused.push('logs.accessFormat, logs.includeQueryStrings: the access log changes only when the host restarts');
+    // Bindings, certificates, the admin socket, dataDir, the health binding and the log files are
+    // opened at start: a change to them waits for a restart, and the reload says so, key by key.
+    const plan = reloadPlan(this.config, next);
+    const running = this.config;
+    this.config = { ...next, listen: running.listen, tls: running.tls, admin: running.admin, dataDir: running.dataDir, health: running.health, logs: running.logs };
+    for (const key of Object.keys(next) as Array<keyof HostConfig>) {
+      // Any other section a reload does not apply keeps its running value too.
+      if (plan.waitsForRestart.some((k) => k === key || k.startsWith(`${key}.`))) (this.config as unknown as Record<string, unknown>)[key] = running[key];
     }
-    this.config = { ...next, listen: this.config.listen, tls: this.config.tls, admin: this.config.admin, dataDir: this.config.dataDir, health: this.config.health };
     for (const name of diff.added) {
       const pool = this.#addPool(next.pools[name]);
       this.events.write({ id: EventIds.PoolAddedByConfig, pool: name, message: `Pool '${name}' was added by a configuration reload.` });
@@ -295,10 +309,11 @@ export class Supervisor implements HostControl {
     });
     this.events.write({
       id: EventIds.ConfigReloaded,
-      message: `Configuration reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged.length} untouched.${refused.length ? ' Not applied: ' + refused.join('; ') : ''}`,
-      details: { added: diff.added, removed: diff.removed, changed: diff.changed, notApplied: refused },
+      message: `Configuration reloaded: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged.length} untouched.` +
+        `${plan.applied.length ? ` Applied: ${plan.applied.join(', ')}.` : ''}${plan.waitsForRestart.length ? ` Waits for a restart: ${plan.waitsForRestart.join(', ')}.` : ''}`,
+      details: { added: diff.added, removed: diff.removed, changed: diff.changed, applied: plan.applied, waitsForRestart: plan.waitsForRestart },
     });
     void Promise.all(removals);
-    return { ok: true, added: diff.added, removed: diff.removed, changed: diff.changed };
+    return { ok: true, added: diff.added, removed: diff.removed, changed: diff.changed, applied: plan.applied, waitsForRestart: plan.waitsForRestart };
   }
 }

@@ -203,6 +203,7 @@ export class WorkerProcess extends EventEmitter {
       });
     } catch (err) {
       this.emit('spawnError', err);
+      if (outOfFiles(err)) this.#expectedExit = true;
       this.#onExit(null, null);
       return;
     }
@@ -210,7 +211,10 @@ export class WorkerProcess extends EventEmitter {
     this.#pid = child.pid ?? null;
     child.on('error', (err) => {
       this.emit('spawnError', err);
-      if (child.pid === undefined) this.#onExit(null, null);
+      if (child.pid !== undefined) return;
+      // The host out of descriptors could not spawn: its failure, not the pool's (no rapid-fail count).
+      if (outOfFiles(err)) this.#expectedExit = true;
+      this.#onExit(null, null);
     });
     child.on('exit', (code, signal) => this.#onExit(code, signal));
     const channelStream = child.stdio[3] as Duplex | null;
@@ -472,6 +476,16 @@ export class WorkerProcess extends EventEmitter {
     this.#stopPinging();
   }
 
+  /**
+   * The worker could not be started at all (no address, so no process): it ends now. `hostFault`:
+   * the host ran out of descriptors, which is not the pool's failure (not counted toward rapid-fail).
+   */
+  abandonStart(hostFault: boolean): void {
+    if (this.#pid !== null || this.#exitFacts !== null) return;
+    if (hostFault) this.#expectedExit = true;
+    this.#onExit(null, null);
+  }
+
   /** Kills the process group now (SIGKILL). */
   kill(): void {
     this.#expectedExit = true;
@@ -562,4 +576,10 @@ export class WorkerProcess extends EventEmitter {
       cpuSeconds: stats?.cpuSeconds ?? null,
     };
   }
+}
+
+/** EMFILE/ENFILE: the host (not the worker) has no descriptor left. */
+function outOfFiles(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
 }

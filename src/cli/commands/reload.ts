@@ -25,5 +25,8 @@ export function register(program: Command): void {
       if (globals(cmd).json) return;
       if (body.added.length + body.removed.length + body.changed.length === 0) println('reloaded: no pool changed');
       else println(`reloaded: added ${list(body.added)}; removed ${list(body.removed)}; changed ${list(body.changed)}`);
+      // A host from before these lists answers without them.
+      if (body.applied !== undefined) println(`applied: ${list(body.applied)}`);
+      if (body.waitsForRestart !== undefined && body.waitsForRestart.length > 0) println(`waits for a restart: ${body.waitsForRestart.join(', ')}`);
     });
 }
