@@ -4,7 +4,8 @@
  * alert rules carry over. 6001–6012 are the worker lifecycle and diagnostics events IIS leaves to
  * ETW; 7001 and up are the host's own. docs/events.md lists the same facts (a test keeps them in step).
  */
-import type { EventLevel } from './event-log.ts';
+/** How serious an event is (the System log's levels). */
+export type EventLevel = 'info' | 'warning' | 'error';
 
 /** Every event number, by name. A plain frozen object rather than an enum (erasable TypeScript). */
 export const EventIds = Object.freeze({

@@ -9,9 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { defaultLevel } from './event-ids.ts';
+import { defaultLevel, type EventLevel } from './event-ids.ts';
 
-export type EventLevel = 'info' | 'warning' | 'error';
+export type { EventLevel } from './event-ids.ts';
 
 /** One stored event. `seq` is 0 for an event that could not be stored. */
 export interface PaddockEvent {

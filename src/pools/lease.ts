@@ -8,7 +8,7 @@
  * so a pool never knows what protocol or socket carries a request, and a second upstream protocol
  * (FastCGI) brings its own connector and leaves the pool as it is.
  */
-import type { WorkerAddress } from '../supervisor/spawn-spec.ts';
+import type { WorkerAddress } from '../supervisor/worker-port.ts';
 import type { ConnectionsVerdict, ExitFacts, RequestInHand, WorkerProcess } from '../supervisor/worker-process.ts';
 import type { WorkerState } from '../supervisor/worker-state.ts';
 

@@ -5,23 +5,23 @@
  * of a `paddock drain` does.
  */
 import { mkdirSync } from 'node:fs';
-import { loadConfigIsolated } from './config/load-isolated.ts';
-import { formatConfigError } from './config/config-error.ts';
-import { configWarnings, formatConfigWarning } from './config/warnings.ts';
-import type { HostConfig } from './config/types.ts';
-import { EventLog } from './events/event-log.ts';
-import { EventIds } from './events/event-ids.ts';
-import { Supervisor } from './supervisor/supervisor.ts';
-import { Diagnostics, type DiagnosticsOptions } from './diagnostics/diagnostics.ts';
-import { startAdminServer, type AdminServer } from './admin/admin-server.ts';
-import { dashboardHtml } from './admin/dashboard/dashboard.ts';
-import { takeInheritedSockets, type InheritedSocket } from './service/listen-fds.ts';
-import { SdNotifier } from './service/sd-notify.ts';
-import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-limit.ts';
-import { HostDrain } from './admin/host-drain.ts';
-import { activityOf } from './admin/drain-policy.ts';
-import { startHealthServer, type HealthServer } from './admin/health-server.ts';
-import type { HistoryOptions } from './admin/observe/history.ts';
+import { loadConfigIsolated } from '../config/load-isolated.ts';
+import { formatConfigError } from '../config/config-error.ts';
+import { configWarnings, formatConfigWarning } from '../config/warnings.ts';
+import type { HostConfig } from '../config/types.ts';
+import { EventLog } from '../events/event-log.ts';
+import { EventIds } from '../events/event-ids.ts';
+import { Supervisor } from './supervisor.ts';
+import { Diagnostics, type DiagnosticsOptions } from '../diagnostics/diagnostics.ts';
+import { startAdminServer, type AdminServer } from '../admin/admin-server.ts';
+import { dashboardHtml } from '../admin/dashboard/dashboard.ts';
+import { takeInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
+import { SdNotifier } from '../service/sd-notify.ts';
+import { describeOpenFileLimit, raiseOpenFileLimit } from '../service/open-file-limit.ts';
+import { HostDrain } from '../admin/host-drain.ts';
+import { activityOf } from '../admin/drain-policy.ts';
+import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
+import type { HistoryOptions } from '../admin/observe/history.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
