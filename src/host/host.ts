@@ -22,6 +22,7 @@ import { HostDrain } from '../admin/host-drain.ts';
 import { activityOf } from '../admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
 import type { HistoryOptions } from '../admin/observe/history.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -115,8 +116,10 @@ export async function startHost(
 }
 
 /** Thrown by runHost when nothing could be started; the message says why. */
-export class HostStartError extends Error {
-  readonly code = 'PADDOCK_HOST_START';
+export class HostStartError extends PaddockError<'PADDOCK_HOST_START'> {
+  constructor(message: string, options: { step?: string; cause?: unknown } = {}) {
+    super('PADDOCK_HOST_START', message, options);
+  }
 }
 
 /** `paddock run --config FILE`: runs until SIGTERM or SIGINT. */
