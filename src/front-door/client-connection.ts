@@ -231,6 +231,10 @@ export class ClientConnection implements ExchangeOwner {
     return this.socket.write(data);
   }
 
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
   pauseClient(): void {
     if (this.#paused) return;
     this.#paused = true;
