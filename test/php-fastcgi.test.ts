@@ -11,19 +11,7 @@ import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { get, oneSite, startTestHost, waitFor, type TestHost } from './helpers/test-host.ts';
-import { PHP_CGI, phpDocroot, phpSkip } from './helpers/php-cgi.ts';
-
-/** A FastCGI pool of php-cgi serving the PHP fixtures, with quick limits for tests. */
-export function phpPool(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const { processModel, ...rest } = overrides as { processModel?: Record<string, unknown> };
-  return {
-    command: [PHP_CGI],
-    protocol: 'fastcgi',
-    cwd: phpDocroot,
-    processModel: { startupTimeLimit: '10s', shutdownTimeLimit: '5s', ...(processModel ?? {}) },
-    ...rest,
-  };
-}
+import { phpDocroot, phpPool, phpSkip } from './helpers/php-cgi.ts';
 
 let h: TestHost;
 

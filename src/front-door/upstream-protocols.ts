@@ -12,6 +12,6 @@ import { FastCgiExchange } from './fastcgi/fastcgi-exchange.ts';
 
 /** The exchange that carries `head` (read from `raw`) to a worker of `pool`, for the app it was routed to. */
 export function openExchange(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null): ClientExchange {
-  if (pool.config.protocol === 'fastcgi') return new FastCgiExchange(owner, pool, head, raw);
+  if (pool.config.protocol === 'fastcgi') return new FastCgiExchange(owner, pool, head, raw, app);
   return new Exchange(owner, pool, head, raw, app);
 }

@@ -22,6 +22,7 @@ import { Observation } from '../request-observation.ts';
 import { whenExitedOr } from '../exchange.ts';
 import { buildCgiParams, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 import { FastCgiSession } from './fastcgi-session.ts';
+import type { MountedApp } from '../forwarded-prefix.ts';
 
 const maxEarlyBody = 64 * 1024;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
@@ -68,12 +69,12 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
   #finished = false;
   #status = 0;
 
-  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer) {
+  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
     this.owner = owner;
     this.pool = pool;
     this.head = head;
     this.raw = raw;
-    this.#params = buildCgiParams(head, raw, connectionFacts(owner), pool.config.documentRoot);
+    this.#params = buildCgiParams(head, raw, connectionFacts(owner), pool.config.documentRoot, app?.stripPrefix === true ? app.path : null);
     this.#reqRemaining = head.chunked ? 0 : Math.max(0, head.contentLength);
     this.#hasBody = this.#reqRemaining > 0;
     // A chunked body is refused (411); until the answer its bytes are only counted as unread.

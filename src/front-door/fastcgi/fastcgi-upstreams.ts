@@ -13,7 +13,10 @@ export class FastCgiUpstreams implements Connector<UpstreamConnection> {
   readonly #byWorker = new WeakMap<LeasedWorker, UpstreamPool>();
   readonly #workerOf = new WeakMap<UpstreamPool, LeasedWorker>();
 
-  /** A connection to `worker`: the kept one unless `fresh`. */
+  /**
+   * A connection to `worker`: the kept one unless `fresh`. A fresh one (a retry) closes the kept
+   * one first: php-cgi would read the kept connection and leave the new one waiting to be accepted.
+   */
   connect(worker: LeasedWorker, fresh: boolean): UpstreamConnection {
     let pool = this.#byWorker.get(worker);
     if (pool === undefined) {
@@ -23,6 +26,7 @@ export class FastCgiUpstreams implements Connector<UpstreamConnection> {
       worker.watchConnections((verdict) => (verdict === 'idle' ? created.closeIdle() : created.destroyAll()));
       pool = created;
     }
+    if (fresh) pool.closeIdle();
     return pool.take(fresh);
   }
 
