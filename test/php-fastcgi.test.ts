@@ -169,3 +169,22 @@ function rawExchange(port: number, text: string): Promise<string> {
     s.write(text);
   });
 }
+
+test('a FastCGI pool whose php-cgi is not installed stops alone with a clear event (7240); the pool beside it serves', async (t) => {
+  const { helloPool } = await import('./helpers/test-host.ts');
+  const { EventIds } = await import('../src/events/event-ids.ts');
+  const host = await startTestHost({
+    sites: [{ name: 'a', hosts: ['*'], apps: [{ path: '/', pool: 'php' }, { path: '/node', pool: 'node' }] }],
+    pools: { php: phpPool({ command: ['php-cgi-not-installed'], documentRoot: phpDocroot }), node: helloPool() },
+  });
+  t.after(() => host.stop());
+  const refused = await get(`${host.url}/index.php`);
+  assert.equal(refused.status, 503);
+  const e = await host.waitForEvent(EventIds.CommandNotFound, 'php');
+  assert.match(e.message, /'php-cgi-not-installed' is not installed or not on PATH/);
+  assert.equal(e.level, 'error');
+  assert.equal(host.host.supervisor.pool('php').state, 'stopped');
+  assert.equal(host.events(EventIds.WorkerCrashed, 'php').length, 0, 'no crash loop');
+  const served = await get(`${host.url}/node`);
+  assert.equal(served.status, 200);
+});

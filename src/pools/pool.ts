@@ -25,6 +25,8 @@ import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
 import { allocateAddress } from './worker-address.ts';
 import { withPortAlias } from '../supervisor/worker-port.ts';
+import { findProgram } from '../supervisor/find-program.ts';
+import { workerArgv } from '../supervisor/worker-argv.ts';
 import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
 import { PassThrough } from 'node:stream';
 
@@ -158,7 +160,7 @@ export class Pool {
   }
 
   /** A stop the host decides by itself (IIS: rapid-fail, CPU limit, identity) runs autoShutdownAction. */
-  #stopBySelf(reason: 'cpuLimit' | 'identity'): void {
+  #stopBySelf(reason: 'cpuLimit' | 'identity' | 'config'): void {
     if (!this.#core.stop(reason)) return;
     void this.#windDown(reason);
     this.#autoShutdownAction();
@@ -273,8 +275,17 @@ export class Pool {
       }
       throw err;
     }
-    const id = `${this.name}-${++workerSeq}`;
     const config = this.config;
+    const program = workerArgv(config, '')[0] ?? '';
+    if (findProgram(program, config.env.PATH ?? process.env.PATH, config.cwd) === null) {
+      this.#event(EventIds.CommandNotFound, `Application pool '${this.name}' cannot start a worker: its command '${program}' is not installed or not on PATH. The pool was stopped; the other pools go on.`, {
+        level: 'error',
+        details: { command: config.command, program, path: config.env.PATH ?? process.env.PATH ?? null },
+      });
+      this.#stopBySelf('config');
+      return null;
+    }
+    const id = `${this.name}-${++workerSeq}`;
     const worker = new WorkerProcess(id, config, this.#services.now);
     this.#wire(worker);
     let listener: ListenSocket | null = null;
