@@ -188,3 +188,25 @@ test('a FastCGI pool whose php-cgi is not installed stops alone with a clear eve
   const served = await get(`${host.url}/node`);
   assert.equal(served.status, 200);
 });
+
+test("docs/hosting-apps.md's shared-host config for many PHP sites is a valid configuration", async () => {
+  const { parseConfig, formatConfigError } = await import('../src/config/index.ts');
+  const { fileURLToPath } = await import('node:url');
+  const file = fileURLToPath(new URL('../docs/hosting-apps.md', import.meta.url));
+  const doc = readFileSync(file, 'utf8');
+  const section = doc.slice(doc.indexOf('### Many PHP sites'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(yaml, 'the section has a YAML block');
+  const parsed = parseConfig(yaml, file);
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.map((e) => formatConfigError(e, file)).join('\n'));
+  if (!parsed.ok) return;
+  assert.deepEqual(Object.keys(parsed.config.pools).sort(), ['alice', 'bob', 'carol']);
+  for (const pool of Object.values(parsed.config.pools)) {
+    assert.equal(pool.protocol, 'fastcgi');
+    assert.equal(pool.runtime, 'generic');
+    assert.equal(pool.processModel.user, pool.name);
+    assert.match(pool.documentRoot, new RegExp(`/srv/www/${pool.name}/public$`));
+  }
+  assert.equal(parsed.config.pools.bob.processModel.maxProcesses, 2);
+  assert.equal(parsed.config.pools.alice.processModel.maxProcesses, 4);
+});
