@@ -10,6 +10,7 @@ import type { BodyFeed, ClientExchange, ExchangeOwner } from './exchange-owner.t
 import { openExchange } from './upstream-protocols.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
 import type { Upstreams } from './upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
@@ -70,6 +71,10 @@ export class ClientConnection implements ExchangeOwner {
 
   get upstreams(): Upstreams {
     return this.#ctx.upstreams;
+  }
+
+  get fastcgiUpstreams(): FastCgiUpstreams {
+    return this.#ctx.fastcgiUpstreams;
   }
 
   // ---- the one place a request ends ----------------------------------------------------------
@@ -301,6 +306,15 @@ export class ClientConnection implements ExchangeOwner {
       return;
     }
     const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(this.closing ? CLOSE : {}) }, ex.head.method);
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
+  answer(ex: ClientExchange, status: number, reason: string, message: string): void {
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    const response = cannedResponse(status, message, this.closing ? CLOSE : {}, ex.head.method);
+    this.#exchange = null;
     if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
     this.socket.write(response);
     this.#nextExchange(false);

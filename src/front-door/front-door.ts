@@ -12,6 +12,7 @@ import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
+import { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
 export type { FrontDoorContext } from './front-door-context.ts';
@@ -22,7 +23,7 @@ export class FrontDoor {
   readonly #servers: Server[] = [];
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
-    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set() };
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set() };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */

@@ -31,6 +31,8 @@ export interface LeasedWorker {
   readonly address: WorkerAddress;
   readonly state: WorkerState;
   readonly hung: boolean;
+  /** A FastCGI probe waits for the worker on a connection of its own: keep no connection to it now. */
+  readonly probePending: boolean;
   readonly exitFacts: ExitFacts | null;
   /** Resolves when the process has exited. */
   readonly exited: Promise<ExitFacts>;

@@ -19,7 +19,7 @@ import { Recycler, type RecycleHost } from './recycler.ts';
 import { RapidFailWindow, type FailureKind, type FailureRecord } from './policy/rapid-fail.ts';
 import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
 import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
-import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
+import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
 import { idleVerdict } from './policy/idle-policy.ts';
 
 /** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
@@ -97,7 +97,7 @@ export class PoolCore<W extends CoreWorker> {
   /** A back-off delay runs: nothing starts until retryStarts(). */
   #retryPending = false;
   #lastPrivateSample = 0;
-  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude);
+  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, requestsPerWorker(this.#config.protocol));
   readonly #grant = (waiter: Waiter, worker: W): void => {
     this.#requests++;
     this.#effects.grant(waiter, worker);
@@ -216,7 +216,7 @@ export class PoolCore<W extends CoreWorker> {
   /** A ready worker for a request now, a refusal, or null when the waiter was queued. */
   acquire(waiter: Waiter): W | Refusal | null {
     if (this.#state !== 'started') return this.#refuse(this.refusal());
-    const worker = pickWorker(this.#workers, waiter.exclude);
+    const worker = pickWorker(this.#workers, waiter.exclude, requestsPerWorker(this.#config.protocol));
     if (worker !== null) {
       this.#requests++;
       // A web garden grows under traffic, one worker at a time, up to maxProcesses.
@@ -407,7 +407,7 @@ export class PoolCore<W extends CoreWorker> {
       if (this.queue.length > 0) throw new Error(`pool ${name}: stopped with ${this.queue.length} queued`);
       if (this.#workers.some((w) => isLive(w.state) && w.state !== 'draining')) throw new Error(`pool ${name}: stopped with a live worker`);
     }
-    if (this.#state === 'started' && this.queue.waitingForAny && pickWorker(this.#workers, null) !== null) {
+    if (this.#state === 'started' && this.queue.waitingForAny && pickWorker(this.#workers, null, requestsPerWorker(this.#config.protocol)) !== null) {
       throw new Error(`pool ${name}: requests queued while a ready worker is free`);
     }
   }

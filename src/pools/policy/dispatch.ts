@@ -17,11 +17,13 @@ export interface DispatchFacts {
  * Least outstanding requests among ready workers, healthy ones first (DESIGN §5). A suspended
  * worker counts as ready: it is thawed for the request. A hung one takes nothing while it is
  * captured and killed; `exclude` is the worker a retry must not go back to. Ties go to the first.
+ * A worker holding `perWorker` requests takes no more: a FastCGI worker serves one at a time
+ * (IIS FastCGI: one request per process), so the others wait in the pool's queue.
  */
-export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null): W | null {
+export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null, perWorker = Infinity): W | null {
   let best: W | null = null;
   for (const w of workers) {
-    if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung) continue;
+    if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung || w.inFlight >= perWorker) continue;
     if (best === null) {
       best = w;
       continue;
@@ -31,6 +33,11 @@ export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclu
     if (wh < bh || (wh === bh && w.inFlight < best.inFlight)) best = w;
   }
   return best;
+}
+
+/** The requests one worker of a pool takes at a time: one for FastCGI (php-cgi), no limit for HTTP. */
+export function requestsPerWorker(protocol: 'http' | 'fastcgi'): number {
+  return protocol === 'fastcgi' ? 1 : Infinity;
 }
 
 /**
