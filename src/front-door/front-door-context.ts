@@ -18,7 +18,7 @@ export interface HeldConnection {
 export interface FrontDoorContext {
   router: Router;
   /** Timers of client connections, in ms (webLimits). */
-  limits: { connectionTimeout: number; headerWaitTimeout: number };
+  limits: { connectionTimeout: number; headerWaitTimeout: number; entityBodyTimeout?: number };
   readonly pools: ReadonlyMap<string, Pool>;
   /** Keep-alive connections to the workers, for the HTTP upstream protocol. */
   readonly upstreams: Upstreams;
