@@ -5,13 +5,17 @@
  * of a `paddock drain` does.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfigIsolated } from '../config/load-isolated.ts';
 import { formatConfigError } from '../config/config-error.ts';
 import { configWarnings, formatConfigWarning } from '../config/warnings.ts';
 import type { HostConfig } from '../config/types.ts';
 import { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
-import { Supervisor } from './supervisor.ts';
+import { Supervisor, type SupervisorParts } from './supervisor.ts';
+import { FrontDoor } from '../front-door/front-door.ts';
+import { AccessLog } from '../front-door/access-log.ts';
+import type { Pool } from '../pools/pool.ts';
 import { Diagnostics, type DiagnosticsOptions } from '../diagnostics/diagnostics.ts';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.ts';
 import { dashboardHtml } from '../admin/dashboard/dashboard.ts';
@@ -38,6 +42,30 @@ export interface RunningHost {
   readonly stopRequested: Promise<void>;
 }
 
+/**
+ * The front door and its access log (every request, IIS W3C or JSON), routing to a pool map the
+ * supervisor fills. A failure of either is an event; the front door keeps serving.
+ */
+function buildFrontDoor(config: HostConfig, events: EventLog): SupervisorParts {
+  const accessFile = join(config.dataDir, 'logs', 'access.log');
+  const accessLog = new AccessLog({
+    file: accessFile,
+    format: config.logs.accessFormat,
+    includeQueryStrings: config.logs.includeQueryStrings,
+    maxBytes: config.logs.maxBytes,
+    maxFiles: config.logs.maxFiles,
+    onError: (err) => {
+      events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: accessFile, error: err.message } });
+    },
+  });
+  const pools = new Map<string, Pool>();
+  const frontDoor = new FrontDoor(config.sites, pools, accessLog, { ...config.webLimits });
+  frontDoor.context.onInternalError = (err) => {
+    events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
+  };
+  return { frontDoor, accessLog, pools };
+}
+
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
 export async function startHost(
   config: HostConfig,
@@ -53,7 +81,7 @@ export async function startHost(
   mkdirSync(config.dataDir, { recursive: true });
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
-  const supervisor = new Supervisor(config, events, diagnostics, { history: options.history });
+  const supervisor = new Supervisor(config, events, diagnostics, buildFrontDoor(config, events), { history: options.history });
   let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
     bound = await supervisor.start(options.inherited);
