@@ -6,17 +6,17 @@
  * kept only while its worker takes requests: a draining, suspended or hung worker gets none back.
  *
  * A connection reads into a buffer of its own (net's `onread`) rather than through a Readable
- * stream: no allocation and no stream bookkeeping per read, the largest single saving on the
- * request path's profile. The bytes a handler gets are lent until it returns; a handler that keeps
- * them (a write the client's kernel buffer did not take at once) calls `detachBuffer()`, and the
- * next read goes into a new buffer.
+ * stream: no allocation and no stream bookkeeping per read. The bytes a handler gets are then lent
+ * until it returns; a handler that keeps them (a write the client's kernel buffer did not take at
+ * once) calls `detachBuffer()`, and the next read goes into a new buffer. A pool made with
+ * `lend: false` (FastCGI, whose record reader keeps partial records) gets buffers of its own.
  */
 import { connect, type Socket } from 'node:net';
 import type { LeasedWorker } from '../pools/lease.ts';
 
 /** What an exchange implements to receive a connection's events. */
 export interface UpstreamHandler {
-  /** `chunk` is lent until this returns: copy what is kept, or call `conn.detachBuffer()`. */
+  /** In a pool made with `lend: true`, `chunk` is lent until this returns: copy what is kept, or call `conn.detachBuffer()`. */
   onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void;
   onUpstreamClose(conn: UpstreamConnection, error: Error | null): void;
   onUpstreamDrain(conn: UpstreamConnection): void;
@@ -46,12 +46,12 @@ export class UpstreamConnection {
   #buffer: Buffer = Buffer.allocUnsafe(readBufferBytes);
   #detached = false;
 
-  constructor(pool: UpstreamPool, target: { path: string } | { port: number; host: string }) {
+  constructor(pool: UpstreamPool, target: { path: string } | { port: number; host: string }, lend: boolean) {
     this.pool = pool;
-    const socket = connect({
-      ...target,
-      onread: { buffer: () => this.#nextBuffer(), callback: (n: number, buf: Uint8Array) => this.#onRead(n, buf as Buffer) },
-    } as never);
+    const socket = lend
+      ? connect({ ...target, onread: { buffer: () => this.#nextBuffer(), callback: (n: number, buf: Uint8Array) => this.#onRead(buf.subarray(0, n) as Buffer) } } as never)
+      : connect(target as never);
+    if (!lend) socket.on('data', (chunk: Buffer) => this.#onRead(chunk));
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('drain', () => this.handler?.onUpstreamDrain(this));
@@ -76,14 +76,14 @@ export class UpstreamConnection {
     return this.#buffer;
   }
 
-  #onRead(n: number, buf: Buffer): boolean {
+  #onRead(chunk: Buffer): boolean {
     const socket = this.socket;
     if (this.handler === null) {
       socket.destroy(); // bytes nobody asked for: the connection's framing is lost
       return false;
     }
     try {
-      this.handler.onUpstreamData(this, buf.subarray(0, n));
+      this.handler.onUpstreamData(this, chunk);
     } catch (err) {
       // A bug met on this exchange costs this exchange only: its close handling answers the client.
       socket.destroy(err as Error);
@@ -111,8 +111,12 @@ export class UpstreamPool {
   #all = new Set<UpstreamConnection>();
   #closed = false;
 
-  constructor(worker: LeasedWorker) {
+  readonly #lend: boolean;
+
+  /** `lend`: reads are lent to the handler until it returns (see the top of this file). */
+  constructor(worker: LeasedWorker, options: { readonly lend: boolean } = { lend: false }) {
     this.#worker = worker;
+    this.#lend = options.lend;
     const address = worker.address;
     this.#target = 'path' in address ? { path: address.path } : { port: address.port, host: '127.0.0.1' };
   }
@@ -121,7 +125,7 @@ export class UpstreamPool {
   take(fresh: boolean): UpstreamConnection {
     let conn = fresh ? undefined : this.#idle.pop();
     if (conn === undefined) {
-      conn = new UpstreamConnection(this, this.#target);
+      conn = new UpstreamConnection(this, this.#target, this.#lend);
       this.#all.add(conn);
     }
     conn.uses++;
