@@ -10,12 +10,14 @@ import type { BodyFeed, ClientExchange, ExchangeOwner } from './exchange-owner.t
 import { openExchange } from './upstream-protocols.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
 import type { Upstreams } from './upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { RequestEnding } from './request-record.ts';
 import { endedRecord } from './request-observation.ts';
+import { BodyClock, type BodyProgress, type BodyReader } from './body-watch.ts';
 
 const maxPending = 64 * 1024;
 /**
@@ -29,7 +31,7 @@ const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
 
 
 /** A client connection and its current exchange. */
-export class ClientConnection implements ExchangeOwner {
+export class ClientConnection implements ExchangeOwner, BodyReader {
   readonly socket: Socket;
   readonly forwardedFor: string;
   readonly proto: string;
@@ -53,6 +55,8 @@ export class ClientConnection implements ExchangeOwner {
   /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
   #quiescing = false;
   #quiesced: (() => void) | null = null;
+  /** The EntityBody timer's clock while a request body is on its way (body-watch.ts). */
+  #body: BodyClock | null = null;
 
   constructor(socket: Socket, ctx: FrontDoorContext, proto: string) {
     this.socket = socket;
@@ -86,6 +90,10 @@ export class ClientConnection implements ExchangeOwner {
     return this.#ctx.upstreams;
   }
 
+  get fastcgiUpstreams(): FastCgiUpstreams {
+    return this.#ctx.fastcgiUpstreams;
+  }
+
   // ---- the one place a request ends ----------------------------------------------------------
 
   /**
@@ -112,6 +120,7 @@ export class ClientConnection implements ExchangeOwner {
     }
     const ex = this.#exchange;
     if (ex !== null && !ex.reqDone) {
+      if (this.#body !== null) this.#body.moved = true;
       this.#fedBody(ex, chunk, ex.feedBody(chunk, 0));
       return;
     }
@@ -211,6 +220,10 @@ export class ClientConnection implements ExchangeOwner {
       } else if (rest !== null) {
         this.#stash(rest);
       }
+      if (!ex.reqDone && this.#ctx.bodyWatch !== undefined) {
+        this.#body = new BodyClock(Date.now());
+        this.#ctx.bodyWatch.add(this);
+      }
       ex.dispatch();
     }
   }
@@ -253,6 +266,22 @@ export class ClientConnection implements ExchangeOwner {
     this.#headTimer = null;
   }
 
+  bodyProgress(now: number, limitMs: number): BodyProgress {
+    const ex = this.#exchange;
+    if (ex === null || ex.reqDone || this.#closed || this.#tunnel !== null || this.#body === null) return 'done';
+    return this.#body.progress(now, limitMs, this.#paused);
+  }
+
+  bodyTimedOut(limitMs: number): void {
+    const ex = this.#exchange;
+    if (ex === null || ex.reqDone || this.#closed) return;
+    ex.abandon();
+    this.#exchange = null;
+    this.#exchangeEnded(ex, 408, 'Timer_EntityBody', 'frontDoor');
+    if (ex.sentToClient) this.#destroy();
+    else this.#sendAndClose(cannedResponse(408, `The request body sent nothing for ${limitMs} ms (entityBodyTimeout).`));
+  }
+
   /** A bug met on this connection costs this connection only, never the front door. */
   #internalError(err: Error): void {
     const ex = this.#exchange;
@@ -289,6 +318,10 @@ export class ClientConnection implements ExchangeOwner {
 
   write(data: Buffer | string): boolean {
     return this.socket.write(data);
+  }
+
+  get buffered(): number {
+    return this.socket.writableLength;
   }
 
   pauseClient(): void {
@@ -384,9 +417,34 @@ export class ClientConnection implements ExchangeOwner {
     this.#nextExchange(false);
   }
 
+  answer(ex: ClientExchange, status: number, reason: string, message: string): void {
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    const response = cannedResponse(status, message, this.closing ? CLOSE : {}, ex.head.method);
+    this.#exchange = null;
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
   badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
     this.#exchangeEnded(ex, 502, reason, 'frontDoor');
     const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, this.closing ? CLOSE : {}, ex.head.method);
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
+      this.#exchange = null;
+      return this.#sendAndClose(response);
+    }
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
+  gatewayTimeout(ex: ClientExchange, limitMs: number): void {
+    this.#workerFailed(ex, 504, 'RequestTimeout', `The worker of pool '${ex.pool.name}' sent no response within ${limitMs} ms (requestTimeout).`);
+  }
+
+  /** A front-door answer for a request its worker failed to answer in time: the connection stays when the request was read whole. */
+  #workerFailed(ex: ClientExchange, status: 504, reason: string, text: string): void {
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    const response = cannedResponse(status, text, this.closing ? CLOSE : {}, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
       this.#exchange = null;
       return this.#sendAndClose(response);
@@ -431,6 +489,7 @@ export class ClientConnection implements ExchangeOwner {
 
   #onClose(): void {
     this.#clearHeadTimer();
+    this.#ctx.bodyWatch?.delete(this);
     if (this.#closed && this.#exchange === null && this.#tunnel === null) {
       this.#ctx.connections.delete(this);
       return;

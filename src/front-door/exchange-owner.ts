@@ -3,6 +3,7 @@
  * worker, whatever the upstream protocol: what an exchange may ask of its client connection
  * (ExchangeOwner), and what the connection asks of an exchange (ClientExchange).
  */
+import type { Socket } from 'node:net';
 import type { Connector, Refusal } from '../pools/lease.ts';
 import type { Pool } from '../pools/pool.ts';
 import type { RequestHead } from './http-parser.ts';
@@ -15,8 +16,14 @@ export interface ExchangeOwner {
   readonly proto: string;
   /** Where HTTP leases take their connections to workers. */
   readonly upstreams: Connector<UpstreamConnection>;
+  /** Where FastCGI leases take theirs (FCGI_KEEP_CONN connections). */
+  readonly fastcgiUpstreams: Connector<UpstreamConnection>;
+  /** The client's socket: its addresses, which FastCGI's CGI variables name. */
+  readonly socket: Socket;
   /** Writes to the client; false when the client's buffer is full. */
   write(data: Buffer | string): boolean;
+  /** Bytes written to the client that the kernel has not taken yet (they are still referenced). */
+  readonly buffered: number;
   pauseClient(): void;
   resumeClient(): void;
   onClientDrain(fn: () => void): void;
@@ -33,8 +40,12 @@ export interface ExchangeOwner {
    * not the worker's (no retry, not counted against the pool).
    */
   outOfFiles(exchange: ClientExchange, err: NodeJS.ErrnoException): void;
+  /** The front door answers the request itself (a FastCGI path that names no script: 404, 400, 411). */
+  answer(exchange: ClientExchange, status: number, reason: string, message: string): void;
   /** Answers 502; `message` says what the worker did (default: it ended before answering). */
   badGateway(exchange: ClientExchange, reason: string, message?: string): void;
+  /** Answers 504: the worker sent no response head within requestTimeout (`limitMs`). */
+  gatewayTimeout(exchange: ClientExchange, limitMs: number): void;
   /** The host drains (`paddock drain`): this connection closes after the answer in progress. */
   readonly closing: boolean;
 }

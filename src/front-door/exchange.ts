@@ -9,7 +9,10 @@
  * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
  * keeps its connection when the request was read whole (DESIGN §5). A worker that drops the
  * connection but lives on gets the retry itself, on a new connection. A worker that answers with
- * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death.
+ * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death. A request
+ * that was in hand at two deaths is the cause, not a victim (a poison request): 502, never a third
+ * try. A worker that sends no response head within requestTimeout gets its client a 504, and the
+ * request is not retried: the app is slow, it did not crash.
  */
 import type { RequestHead, ResponseHead } from './http-parser.ts';
 import { parseResponseHead, responseBodyKind } from './http-parser.ts';
@@ -44,6 +47,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #workerId: string | null = null;
   readonly startedAt = Date.now();
   #attempts = 0;
+  /** Workers that died (or hung) with this request in hand. */
+  #deaths = 0;
   readonly #retriable: boolean;
   // request body
   #reqRemaining: number;
@@ -106,6 +111,18 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   }
   get request(): RequestHead {
     return this.head;
+  }
+  get deathsInHand(): number {
+    return this.#deaths;
+  }
+
+  /** No response head within requestTimeout: 504, the worker's connection closed, no retry. */
+  timedOut(limitMs: number): void {
+    if (this.#finished || this.#lease === null || this.#stage !== 'head') return;
+    this.#finished = true;
+    this.#release('timedOut');
+    this.pool.countRefusal('RequestTimeout');
+    this.owner.gatewayTimeout(this, limitMs);
   }
 
   /** Asks the pool for a worker; granted now, queued, or refused. */
@@ -181,7 +198,9 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     if (this.#stage === 'body') return this.#forwardBody(conn, chunk, 0, 0);
     if (this.#stage === 'tunnel') {
       // After 101 Switching Protocols the bytes belong to the new protocol: relay them.
-      if (!this.owner.write(chunk)) {
+      const ok = this.owner.write(chunk);
+      this.#keepIfQueued(conn);
+      if (!ok) {
         conn.socket.pause();
         this.owner.onClientDrain(() => conn.socket.resume());
       }
@@ -192,7 +211,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     for (;;) {
       const r = parseResponseHead(buf);
       if (r.kind === 'incomplete') {
-        this.#resBuf = buf;
+        // The connection's read buffer is lent: a head in pieces is kept as a copy.
+        this.#resBuf = buf.buffer === chunk.buffer ? Buffer.from(buf) : buf;
         return;
       }
       if (r.kind === 'error') {
@@ -205,11 +225,13 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
         return;
       }
       const h = r.head;
+      this.#lease?.responseBegan();
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // 100 Continue and friends go to the client as they are; the real head follows.
         this.observation.firstByte();
         this.#sentToClient = true;
         this.owner.write(buf.subarray(0, h.headLength));
+        this.#keepIfQueued(conn);
         buf = buf.subarray(h.headLength);
         if (buf.length === 0) {
           this.#resBuf = null;
@@ -225,6 +247,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       if (h.status === 101 && this.head.upgrade) {
         this.#stage = 'tunnel';
         this.owner.write(buf);
+        this.#keepIfQueued(conn);
         this.#lease!.upgrade();
         this.owner.tunnel(conn);
         return;
@@ -243,6 +266,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       if (announceClose) this.owner.write(withConnectionClose(buf, h.headLength));
       if (this.#resKind === 'none' || (this.#resKind === 'length' && h.contentLength === 0)) {
         if (!announceClose) this.owner.write(buf.length === h.headLength ? buf : buf.subarray(0, h.headLength));
+        this.#keepIfQueued(conn);
         this.#complete(buf.length === h.headLength);
         return;
       }
@@ -280,6 +304,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       }
     }
     const ok = this.owner.write(writeFrom === 0 && end === chunk.length ? chunk : chunk.subarray(writeFrom, end));
+    this.#keepIfQueued(conn);
     if (done) {
       this.#complete(end === chunk.length);
       return;
@@ -288,6 +313,14 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       conn.socket.pause();
       this.owner.onClientDrain(() => conn.socket.resume());
     }
+  }
+
+  /**
+   * The bytes of `conn`'s read buffer just written to the client are still queued there (the
+   * client's kernel buffer did not take them at once): the connection reads into a new buffer.
+   */
+  #keepIfQueued(conn: UpstreamConnection): void {
+    if (this.owner.buffered > 0) conn.detachBuffer();
   }
 
   /** Gives the lease back, once; the exchange keeps nothing of it. */
@@ -352,9 +385,25 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       this.#retryOnVerdict(worker);
       return;
     }
+    if (this.#deaths > 0 && !this.#malformed) {
+      // It was retried after a death: if this worker died too, the request is the cause.
+      whenExitedOr(worker, verdictMs, () => this.#gaveUp(diedWith(worker)));
+      return;
+    }
+    this.#gaveUp(false);
+  }
+
+  /** The request is answered 502: its worker failed it and it is not tried again. */
+  #gaveUp(poison: boolean): void {
+    if (this.#finished) return; // the client left meanwhile
     this.#finished = true;
-    this.pool.countRefusal('Connection_Abandoned_By_AppPool');
-    this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', this.#malformed ? 'answered with a response that is not valid HTTP' : undefined);
+    if (poison) this.#deaths++;
+    const reason = poison ? 'PoisonRequest' : 'Connection_Abandoned_By_AppPool';
+    this.pool.countRefusal(reason);
+    const message = poison
+      ? `ended before answering this request, as the worker before it did: it was in hand at ${this.#deaths} worker deaths and is not tried again`
+      : this.#malformed ? 'answered with a response that is not valid HTTP' : undefined;
+    this.owner.badGateway(this, reason, message);
   }
 
   /**
@@ -367,12 +416,14 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
    */
   #retryOnVerdict(worker: LeasedWorker): void {
     if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker;
       this.dispatch();
       return;
     }
     whenExitedOr(worker, verdictMs, () => {
       if (this.#finished) return; // the client left meanwhile
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
       this.dispatch();
     });
@@ -390,11 +441,16 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   }
 }
 
+/** Whether the worker that failed a request is dead or dying (exited, or hung and about to be killed). */
+function diedWith(worker: LeasedWorker): boolean {
+  return worker.exitFacts !== null || worker.hung;
+}
+
 /** Callbacks waiting for a worker's exit, by worker: one reaction to its exit however many wait. */
 const exitWaiters = new WeakMap<LeasedWorker, Set<() => void>>();
 
 /** Calls `fn` once: when `worker` exits or after `ms`, whichever comes first. */
-function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
+export function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
   let waiting = exitWaiters.get(worker);
   if (waiting === undefined) {
     const all = new Set<() => void>();

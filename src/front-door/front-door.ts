@@ -13,6 +13,8 @@ import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
 import { isOutOfFiles, OpenFiles, type OutOfFilesBurst } from './open-files.ts';
+import { FastCgiUpstreams } from './fastcgi-upstreams.ts';
+import { BodyWatch } from './body-watch.ts';
 import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
 export type { FrontDoorContext } from './front-door-context.ts';
@@ -25,8 +27,9 @@ export class FrontDoor {
   onOutOfFiles: ((burst: OutOfFilesBurst) => void) | null = null;
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
+    const bodyWatch = new BodyWatch(() => this.context.limits.entityBodyTimeout ?? 0);
     const openFiles = new OpenFiles({ onBurst: (burst) => this.onOutOfFiles?.(burst) });
-    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set(), openFiles };
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set(), bodyWatch, openFiles };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */
@@ -101,6 +104,7 @@ export class FrontDoor {
 
   /** Closes every client connection now. */
   destroyConnections(): void {
+    this.context.bodyWatch?.stop();
     for (const c of this.context.connections) c.socket.destroy();
     this.context.connections.clear();
   }

@@ -6,12 +6,14 @@ const reasons: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
   408: 'Request Timeout',
+  411: 'Length Required',
   413: 'Content Too Large',
   414: 'URI Too Long',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
   505: 'HTTP Version Not Supported',
 };
 

@@ -4,6 +4,7 @@
  */
 import type { StartMode } from '../../config/types.ts';
 import type { WorkerHealth, WorkerState } from '../../supervisor/worker-state.ts';
+import { hasRoom } from './request-limits.ts';
 
 /** What dispatch reads of a worker. */
 export interface DispatchFacts {
@@ -11,17 +12,21 @@ export interface DispatchFacts {
   readonly health: WorkerHealth;
   readonly hung: boolean;
   readonly inFlight: number;
+  /** Tunnels (WebSocket) among inFlight: they do not count toward a concurrency limit. */
+  readonly tunnels?: number;
 }
 
 /**
  * Least outstanding requests among ready workers, healthy ones first (DESIGN §5). A suspended
  * worker counts as ready: it is thawed for the request. A hung one takes nothing while it is
- * captured and killed; `exclude` is the worker a retry must not go back to. Ties go to the first.
+ * captured and killed; `exclude` is the worker a retry must not go back to; a worker holding
+ * `limit` requests (maxConcurrentRequestsPerWorker, 0 = unlimited) takes no more. Ties go to the first.
  */
-export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null): W | null {
+export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null, limit = 0): W | null {
   let best: W | null = null;
   for (const w of workers) {
     if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung) continue;
+    if (!hasRoom(w.inFlight, w.tunnels ?? 0, limit)) continue;
     if (best === null) {
       best = w;
       continue;
@@ -31,6 +36,14 @@ export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclu
     if (wh < bh || (wh === bh && w.inFlight < best.inFlight)) best = w;
   }
   return best;
+}
+
+/**
+ * The requests one worker of a pool takes at a time (0 = no limit): one for FastCGI (php-cgi
+ * serves one at a time; IIS FastCGI: one request per process), else maxConcurrentRequestsPerWorker.
+ */
+export function requestsPerWorker(protocol: 'http' | 'fastcgi', maxConcurrent: number): number {
+  return protocol === 'fastcgi' ? 1 : maxConcurrent;
 }
 
 /**
