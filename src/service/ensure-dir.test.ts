@@ -19,7 +19,8 @@ test('a path under /proc fails at once, naming the directory that could not be m
   const started = Date.now();
   assert.throws(() => ensureDir('/proc/paddock-data/inner', 'dataDir'), (err: unknown) => {
     assert.ok(err instanceof EnsureDirError);
-    assert.equal(err.step, '/proc/paddock-data');
+    assert.equal(err.path, '/proc/paddock-data');
+    assert.equal(err.code, 'DirectoryFailed');
     assert.match(err.message, /^cannot create dataDir \/proc\/paddock-data\/inner: \/proc does not take a new directory \/proc\/paddock-data \(ENOENT/);
     return true;
   });

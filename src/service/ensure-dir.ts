@@ -6,14 +6,14 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { PaddockError } from '../paddock-error.ts';
 
-/** A directory the host needs could not be made; `step` is the path that failed. */
-export class EnsureDirError extends Error {
-  readonly code = 'PADDOCK_DIRECTORY';
-  readonly step: string;
-  constructor(message: string, step: string, cause?: unknown) {
-    super(message, { cause });
-    this.step = step;
+/** A directory the host needs could not be made; `path` is the one that failed. */
+export class EnsureDirError extends PaddockError<'DirectoryFailed'> {
+  readonly path: string;
+  constructor(message: string, path: string, cause?: unknown) {
+    super('DirectoryFailed', message, { cause, step: `create ${path}` });
+    this.path = path;
   }
 }
 

