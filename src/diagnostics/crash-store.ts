@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CrashBucket, CrashReport, ReportKind } from './report-types.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface CrashStoreLimits {
   /** Reports kept. Default 200. */
@@ -32,11 +33,9 @@ export const DEFAULT_STORE_LIMITS: CrashStoreLimits = {
 };
 
 /** Thrown by `open()`; `save()` and reads report failures to their caller. */
-export class CrashStoreError extends Error {
-  readonly code: 'CrashStoreOpenFailed' | 'CrashStoreWriteFailed';
+export class CrashStoreError extends PaddockError<'CrashStoreOpenFailed' | 'CrashStoreWriteFailed'> {
   constructor(code: CrashStoreError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.code = code;
+    super(code, message, { cause, step: code === 'CrashStoreOpenFailed' ? 'open the crash index' : 'store a crash report' });
   }
 }
 

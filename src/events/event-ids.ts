@@ -4,7 +4,8 @@
  * alert rules carry over. 6001–6012 are the worker lifecycle and diagnostics events IIS leaves to
  * ETW; 7001 and up are the host's own. docs/events.md lists the same facts (a test keeps them in step).
  */
-import type { EventLevel } from './event-log.ts';
+/** How serious an event is (the System log's levels). */
+export type EventLevel = 'info' | 'warning' | 'error';
 
 /** Every event number, by name. A plain frozen object rather than an enum (erasable TypeScript). */
 export const EventIds = Object.freeze({
@@ -55,6 +56,8 @@ export const EventIds = Object.freeze({
   PoolRemovedByConfig: 7007,
   PoolAddedByConfig: 7008,
   AutoShutdownActionRan: 7009,
+  /** A pool's command names a program that is not installed: the pool was stopped, the others go on. */
+  CommandNotFound: 7240,
   /** A background loop of the host met an unexpected error; it logged it and went on. */
   InternalError: 7010,
   /** The host's open-file limit at start: raised to the hard limit, or why not. */
@@ -130,9 +133,10 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7200: 'Drain started: every pool\'s readiness answers 503; the host serves what still arrives, then exits.',
   7201: 'Drain cancelled: the host is back in rotation.',
   7202: 'Drain finished (quiet for drain.idleTime, or at its deadline): the host stops.',
+  7240: 'A pool\'s command names a program that is not installed or not on PATH; the pool was stopped, the others go on.',
 };
 
-const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162]);
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7240]);
 const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122, 7160, 7161, 7163]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */

@@ -10,6 +10,7 @@ import type { BodyFeed, ClientExchange, ExchangeOwner } from './exchange-owner.t
 import { openExchange } from './upstream-protocols.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
 import type { Upstreams } from './upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
@@ -19,6 +20,12 @@ import { endedRecord } from './request-observation.ts';
 import { BodyClock, type BodyProgress, type BodyReader } from './body-watch.ts';
 
 const maxPending = 64 * 1024;
+/**
+ * The front door stops reading a client whose answers wait unsent past this many bytes: a client
+ * that pipelines requests and never reads the answers holds at most this much of the host's
+ * memory, whoever answers (a worker, or the front door itself: 404, 400, 503).
+ */
+const answerHighWater = 64 * 1024;
 /** RFC 9112 §9.6: a server that closes after its answer says so. */
 const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
 
@@ -36,6 +43,13 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   #paused = false;
   #drainWaiters: Array<() => void> = [];
   #headTimer: NodeJS.Timeout | null = null;
+  /** Reading waits until the client has read its answers (socket 'drain'). */
+  #writeBlocked = false;
+  /** #next is running: a call from within it (a refusal answered at once) only asks for another turn. */
+  #inNext = false;
+  #nextAgain = false;
+  /** The client half-closed: once every request it sent is answered, the connection ends. */
+  #clientEnded = false;
   /** Requests taken from this connection so far (answered by a worker or by the front door). */
   #taken = 0;
   /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
@@ -66,13 +80,18 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     socket.on('error', () => this.#onClose());
     socket.on('close', () => this.#onClose());
     socket.on('end', () => {
-      // The client half-closed. A response in progress still goes out; otherwise we are done.
-      if (this.#exchange === null) socket.end();
+      // The client half-closed. Requests it already sent are still answered, in order; then we are done.
+      this.#clientEnded = true;
+      this.#endIfDone();
     });
   }
 
   get upstreams(): Upstreams {
     return this.#ctx.upstreams;
+  }
+
+  get fastcgiUpstreams(): FastCgiUpstreams {
+    return this.#ctx.fastcgiUpstreams;
   }
 
   // ---- the one place a request ends ----------------------------------------------------------
@@ -110,7 +129,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       this.#stash(chunk);
       return;
     }
-    this.#pending = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#stash(chunk);
     this.#next();
   }
 
@@ -129,9 +148,41 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     if (this.#pending.length > maxPending) this.pauseClient();
   }
 
-  /** Parses and starts the next request in the pending bytes, if a whole head is there. */
+  /**
+   * Parses and starts the next requests in the pending bytes, one at a time, as long as whole heads
+   * are there. A loop, never a recursion: a refusal the pool gives at once (a stopped pool) ends
+   * its exchange inside dispatch(), and the call that makes back into #next only asks this loop
+   * for another turn, so 20,000 pipelined refusals cost no stack.
+   */
   #next(): void {
+    if (this.#inNext) {
+      this.#nextAgain = true;
+      return;
+    }
+    this.#inNext = true;
+    // The answers the front door makes here go out together, in as few writes as the socket takes.
+    this.socket.cork();
+    try {
+      do {
+        this.#nextAgain = false;
+        this.#nextRequests();
+      } while (this.#nextAgain);
+    } finally {
+      this.#inNext = false;
+      this.socket.uncork();
+    }
+    // The pending bytes were taken: a client paused for holding too many of them may send more.
+    if (this.#exchange === null && this.#tunnel === null) this.resumeClient();
+    this.#endIfDone();
+  }
+
+  #nextRequests(): void {
     while (this.#exchange === null && this.#pending !== null && !this.#closed) {
+      // Backpressure on the answers: read no further request until the client reads what it has.
+      if (this.socket.writableLength > answerHighWater) {
+        this.#waitForWritable();
+        return;
+      }
       const buf = this.#pending;
       const r = parseRequestHead(buf);
       if (r.kind === 'incomplete') {
@@ -154,9 +205,10 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       this.#pending = null;
       if (pool === undefined) {
         this.#ended(null, head, buf, 404, 'NotFound', 'frontDoor');
-        const hasBody = head.chunked || head.contentLength > 0;
-        const notFound = cannedResponse(404, 'No site or application matches this request.', this.closing ? CLOSE : {}, head.method);
-        if (hasBody || !head.keepAlive || this.closing) return this.#sendAndClose(notFound);
+        // RFC 9112 §9.6: the answer that ends the connection says so.
+        const close = head.chunked || head.contentLength > 0 || !head.keepAlive || this.closing;
+        const notFound = cannedResponse(404, 'No site or application matches this request.', close ? CLOSE : {}, head.method);
+        if (close) return this.#sendAndClose(notFound);
         this.socket.write(notFound);
         this.#pending = rest;
         continue;
@@ -173,8 +225,21 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
         this.#ctx.bodyWatch.add(this);
       }
       ex.dispatch();
-      return;
     }
+  }
+
+  /** Stops reading until the client has taken the answers waiting for it. */
+  #waitForWritable(): void {
+    if (this.#writeBlocked) return;
+    this.#writeBlocked = true;
+    this.pauseClient();
+  }
+
+  /** A client that half-closed has nothing more to ask once nothing is in hand or pending. */
+  #endIfDone(): void {
+    if (!this.#clientEnded || this.#closed || this.#exchange !== null || this.#tunnel !== null || this.#writeBlocked) return;
+    this.#closed = true;
+    this.socket.end();
   }
 
   /**
@@ -262,7 +327,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   }
 
   resumeClient(): void {
-    if (!this.#paused) return;
+    if (!this.#paused || this.#writeBlocked) return;
     if (this.#pending !== null && this.#pending.length > maxPending) return;
     this.#paused = false;
     this.socket.resume();
@@ -276,6 +341,11 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const fn of waiters) fn();
+    if (this.#writeBlocked && !this.#closed) {
+      this.#writeBlocked = false;
+      this.resumeClient();
+      this.#next();
+    }
   }
 
   exchangeDone(ex: ClientExchange, close: boolean): void {
@@ -292,7 +362,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       return;
     }
     this.resumeClient();
-    if (this.#pending !== null) this.#next();
+    this.#next();
   }
 
   abort(ex: ClientExchange): void {
@@ -324,7 +394,17 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       }
       return;
     }
-    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(this.closing ? CLOSE : {}) }, ex.head.method);
+    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
+    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(close ? CLOSE : {}) }, ex.head.method);
+    if (close) return this.#sendAndClose(response);
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
+  answer(ex: ClientExchange, status: number, reason: string, message: string): void {
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    const response = cannedResponse(status, message, this.closing ? CLOSE : {}, ex.head.method);
+    this.#exchange = null;
     if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
     this.socket.write(response);
     this.#nextExchange(false);

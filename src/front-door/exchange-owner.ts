@@ -3,6 +3,7 @@
  * worker, whatever the upstream protocol: what an exchange may ask of its client connection
  * (ExchangeOwner), and what the connection asks of an exchange (ClientExchange).
  */
+import type { Socket } from 'node:net';
 import type { Connector, Refusal } from '../pools/lease.ts';
 import type { Pool } from '../pools/pool.ts';
 import type { RequestHead } from './http-parser.ts';
@@ -15,6 +16,10 @@ export interface ExchangeOwner {
   readonly proto: string;
   /** Where HTTP leases take their connections to workers. */
   readonly upstreams: Connector<UpstreamConnection>;
+  /** Where FastCGI leases take theirs (FCGI_KEEP_CONN connections). */
+  readonly fastcgiUpstreams: Connector<UpstreamConnection>;
+  /** The client's socket: its addresses, which FastCGI's CGI variables name. */
+  readonly socket: Socket;
   /** Writes to the client; false when the client's buffer is full. */
   write(data: Buffer | string): boolean;
   pauseClient(): void;
@@ -28,6 +33,8 @@ export interface ExchangeOwner {
   tunnel(upstream: UpstreamConnection): void;
   /** The pool refused the request: 503, or a reset (TcpLevel). */
   refused(exchange: ClientExchange, refusal: Refusal): void;
+  /** The front door answers the request itself (a FastCGI path that names no script: 404, 400, 411). */
+  answer(exchange: ClientExchange, status: number, reason: string, message: string): void;
   /** Answers 502; `message` says what the worker did (default: it ended before answering). */
   badGateway(exchange: ClientExchange, reason: string, message?: string): void;
   /** Answers 504: the worker sent no response head within requestTimeout (`limitMs`). */

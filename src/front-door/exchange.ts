@@ -426,7 +426,7 @@ function diedWith(worker: LeasedWorker): boolean {
 const exitWaiters = new WeakMap<LeasedWorker, Set<() => void>>();
 
 /** Calls `fn` once: when `worker` exits or after `ms`, whichever comes first. */
-function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
+export function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
   let waiting = exitWaiters.get(worker);
   if (waiting === undefined) {
     const all = new Set<() => void>();

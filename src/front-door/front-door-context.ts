@@ -6,6 +6,7 @@ import type { Pool } from '../pools/pool.ts';
 import type { AccessLog } from './access-log.ts';
 import type { Router } from './router.ts';
 import type { Upstreams } from './upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { RequestRecord } from './request-record.ts';
 import type { BodyWatch } from './body-watch.ts';
 
@@ -25,6 +26,8 @@ export interface FrontDoorContext {
   readonly pools: ReadonlyMap<string, Pool>;
   /** Keep-alive connections to the workers, for the HTTP upstream protocol. */
   readonly upstreams: Upstreams;
+  /** Kept connections to FastCGI workers (FCGI_KEEP_CONN), for the FastCGI upstream protocol. */
+  readonly fastcgiUpstreams: FastCgiUpstreams;
   readonly accessLog: AccessLog;
   readonly connections: Set<HeldConnection>;
   /**

@@ -12,6 +12,7 @@ import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
+import { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import { BodyWatch } from './body-watch.ts';
 import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
@@ -24,7 +25,7 @@ export class FrontDoor {
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
     const bodyWatch = new BodyWatch(() => this.context.limits.entityBodyTimeout ?? 0);
-    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), accessLog, connections: new Set(), bodyWatch };
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set(), bodyWatch };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */

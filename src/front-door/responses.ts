@@ -6,6 +6,7 @@ const reasons: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
   408: 'Request Timeout',
+  411: 'Length Required',
   413: 'Content Too Large',
   414: 'URI Too Long',
   431: 'Request Header Fields Too Large',

@@ -8,7 +8,7 @@
  * so a pool never knows what protocol or socket carries a request, and a second upstream protocol
  * (FastCGI) brings its own connector and leaves the pool as it is.
  */
-import type { WorkerAddress } from '../supervisor/spawn-spec.ts';
+import type { WorkerAddress } from '../supervisor/worker-port.ts';
 import type { ConnectionsVerdict, ExitFacts, RequestInHand, WorkerProcess } from '../supervisor/worker-process.ts';
 import type { WorkerState } from '../supervisor/worker-state.ts';
 import type { HeldRequest } from './policy/request-limits.ts';
@@ -34,6 +34,8 @@ export interface LeasedWorker {
   readonly address: WorkerAddress;
   readonly state: WorkerState;
   readonly hung: boolean;
+  /** A FastCGI probe waits for the worker on a connection of its own: keep no connection to it now. */
+  readonly probePending: boolean;
   readonly exitFacts: ExitFacts | null;
   /** Resolves when the process has exited. */
   readonly exited: Promise<ExitFacts>;

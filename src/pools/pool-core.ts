@@ -21,7 +21,7 @@ import { Recycler, type RecycleHost } from './recycler.ts';
 import { RapidFailWindow, type FailureKind, type FailureRecord } from './policy/rapid-fail.ts';
 import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
 import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
-import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
+import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
 import { idleVerdict } from './policy/idle-policy.ts';
 import { unhealthyAtStart, type HeldRequest } from './policy/request-limits.ts';
 import { RequestSweep, type HeldProbe, type SweepEffects } from './request-sweep.ts';
@@ -108,7 +108,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   /** A back-off delay runs: nothing starts until retryStarts(). */
   #retryPending = false;
   #lastPrivateSample = 0;
-  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, this.#config.processModel.maxConcurrentRequestsPerWorker);
+  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, requestsPerWorker(this.#config.protocol, this.#config.processModel.maxConcurrentRequestsPerWorker));
   readonly #grant = (waiter: Waiter, worker: W): void => {
     this.#requests++;
     this.#effects.grant(waiter, worker);

@@ -26,6 +26,10 @@ import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
 import { allocateAddress } from './worker-address.ts';
 import { withPortAlias } from '../supervisor/worker-port.ts';
+import { findProgram } from '../supervisor/find-program.ts';
+import { workerArgv } from '../supervisor/worker-argv.ts';
+import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
+import { PassThrough } from 'node:stream';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -80,6 +84,7 @@ export class Pool {
   };
   /** The leases of `worker` in grant order, for the core's sweep (every request in hand is a Lease). */
   readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
+  readonly #fastcgiStderr = new Map<string, PassThrough>();
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
@@ -169,7 +174,7 @@ export class Pool {
   }
 
   /** A stop the host decides by itself (IIS: rapid-fail, CPU limit, identity) runs autoShutdownAction. */
-  #stopBySelf(reason: 'cpuLimit' | 'identity'): void {
+  #stopBySelf(reason: 'cpuLimit' | 'identity' | 'config'): void {
     if (!this.#core.stop(reason)) return;
     void this.#windDown(reason);
     this.#autoShutdownAction();
@@ -301,14 +306,31 @@ export class Pool {
       }
       throw err;
     }
-    const id = `${this.name}-${++workerSeq}`;
     const config = this.config;
+    const program = workerArgv(config, '')[0] ?? '';
+    if (findProgram(program, config.env.PATH ?? process.env.PATH, config.cwd) === null) {
+      this.#event(EventIds.CommandNotFound, `Application pool '${this.name}' cannot start a worker: its command '${program}' is not installed or not on PATH. The pool was stopped; the other pools go on.`, {
+        level: 'error',
+        details: { command: config.command, program, path: config.env.PATH ?? process.env.PATH ?? null },
+      });
+      this.#stopBySelf('config');
+      return null;
+    }
+    const id = `${this.name}-${++workerSeq}`;
     const worker = new WorkerProcess(id, config, this.#services.now);
     this.#wire(worker);
-    void allocateAddress(config, this.#services.runDir, id, identity).then((a) => withPortAlias(config, a)).then(
+    let listener: ListenSocket | null = null;
+    void allocateAddress(config, this.#services.runDir, id, identity).then((a) => withPortAlias(config, a)).then(async (address) => {
+      // A FastCGI worker is handed its listening socket as fd 0 (src/fastcgi/listen-socket.ts).
+      if (config.protocol === 'fastcgi') listener = await openListenSocket(address);
+      return address;
+    }).then(
       (address) => {
         worker.setAddress(address);
-        if (worker.exitFacts !== null) return;
+        if (worker.exitFacts !== null) {
+          listener?.close();
+          return;
+        }
         const spec = buildSpawnSpec({
           pool: config,
           workerId: id,
@@ -317,8 +339,11 @@ export class Pool {
           nodeOptions: config.runtime === 'node' ? this.#services.diagnostics.nodeOptions(config) : [],
           extraEnv: this.#services.diagnostics.extraEnv(config, id),
           baseEnv: process.env,
+          stdin: listener?.fd,
         });
         worker.start(spec);
+        listener?.close();
+        if (config.protocol === 'fastcgi') this.#attachFastCgiStderr(worker);
         if (worker.child?.stdout) this.#services.output.attach(id, 'stdout', worker.child.stdout);
         if (worker.child?.stderr) this.#services.output.attach(id, 'stderr', worker.child.stderr);
         if (worker.pid !== null) {
@@ -329,11 +354,28 @@ export class Pool {
         }
       },
       (err: Error) => {
+        listener?.close();
         this.#event(EventIds.WorkerCrashed, `Worker ${id} could not be given an address: ${err.message}`, { worker, level: 'error' });
         worker.kill();
       },
     );
     return worker;
+  }
+
+  /** FCGI_STDERR of a FastCGI worker's requests goes to the pool's output log, beside its own stderr. */
+  #attachFastCgiStderr(worker: WorkerProcess): void {
+    const stream = new PassThrough();
+    this.#services.output.attach(worker.id, 'stderr', stream);
+    this.#fastcgiStderr.set(worker.id, stream);
+    void worker.exited.then(() => {
+      this.#fastcgiStderr.delete(worker.id);
+      stream.end();
+    });
+  }
+
+  /** What a FastCGI worker's request wrote to FCGI_STDERR (the front door reads the records). */
+  applicationStderr(workerId: string, data: Buffer): void {
+    this.#fastcgiStderr.get(workerId)?.write(data);
   }
 
   /**

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { PoolConfig } from '../config/types.ts';
 import type { Identity } from './identity.ts';
 import { workerArgv } from './worker-argv.ts';
-import { portValue, socketAlias } from './worker-port.ts';
+import { portValue, socketAlias, type WorkerAddress } from './worker-port.ts';
+import { fastcgiArgv, fastcgiEnv } from './fastcgi-worker.ts';
 
 export const sdkRegisterPath = fileURLToPath(new URL('../worker-sdk/node/register.mjs', import.meta.url));
 
@@ -19,17 +20,15 @@ const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 /** The setpriv binary, or null where util-linux lacks it (then identities cannot be switched). */
 export const setprivPath: string | null = setprivCandidates.find((p) => existsSync(p)) ?? null;
 
-/**
- * Where a worker listens: a unix socket path or a loopback TCP port. `portAlias`: the number a Node
- * worker sees in PORT while its SDK binds `path` (worker-port.ts).
- */
-export type WorkerAddress = { readonly path: string; readonly portAlias?: number } | { readonly port: number };
+export type { WorkerAddress } from './worker-port.ts';
 
 export interface SpawnSpec {
   readonly file: string;
   readonly args: readonly string[];
   readonly env: Record<string, string>;
   readonly cwd: string;
+  /** A FastCGI worker's listening socket, handed to it as fd 0 (FCGI_LISTENSOCK_FILENO); else stdin is /dev/null. */
+  readonly stdin?: number;
 }
 
 export interface SpawnInputs {
@@ -42,18 +41,26 @@ export interface SpawnInputs {
   /** Extra environment (diagnostics and SDK knobs). */
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly baseEnv: NodeJS.ProcessEnv;
+  /** A FastCGI worker's listening socket (SpawnSpec.stdin). */
+  readonly stdin?: number;
 }
 
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
 export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const { pool, address, identity } = inputs;
-  const argv = workerArgv(pool, portValue(address));
+  const fastcgi = pool.protocol === 'fastcgi';
+  const argv = fastcgi ? fastcgiArgv(workerArgv(pool, portValue(address))) : workerArgv(pool, portValue(address));
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inputs.baseEnv)) {
     if (v !== undefined && !k.startsWith('PADDOCK_') && k !== 'NODE_OPTIONS') env[k] = v;
   }
-  Object.assign(env, pool.env, inputs.extraEnv);
+  if (fastcgi) {
+    const php = fastcgiEnv(pool);
+    Object.assign(env, php.defaults, pool.env, inputs.extraEnv, php.forced);
+  } else {
+    Object.assign(env, pool.env, inputs.extraEnv);
+  }
   env.PORT = portValue(address);
   const socket = socketAlias(address);
   if (socket !== null) env.PADDOCK_SOCKET = socket;
@@ -67,10 +74,11 @@ export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
     env.PADDOCK_EVENT_LOOP_DELAY_TIME_MS = String(pool.processModel.eventLoopDelayTime);
   }
 
-  if (setprivPath === null) return { file: argv[0], args: argv.slice(1), env, cwd: pool.cwd };
+  const stdin = inputs.stdin === undefined ? {} : { stdin: inputs.stdin };
+  if (setprivPath === null) return { file: argv[0], args: argv.slice(1), env, cwd: pool.cwd, ...stdin };
   const wrapper = ['--pdeathsig', 'KILL'];
   if (identity.uid !== null) wrapper.push('--reuid', String(identity.uid), '--init-groups');
   if (identity.gid !== null) wrapper.push('--regid', String(identity.gid));
   if (identity.uid === null && identity.gid !== null) wrapper.push('--clear-groups');
-  return { file: setprivPath, args: [...wrapper, '--', ...argv], env, cwd: pool.cwd };
+  return { file: setprivPath, args: [...wrapper, '--', ...argv], env, cwd: pool.cwd, ...stdin };
 }

@@ -20,6 +20,7 @@ import type { SpawnSpec, WorkerAddress } from './spawn-spec.ts';
 import { transitionWorker, isLive, type WorkerHealth, type WorkerState } from './worker-state.ts';
 import type { WorkerSnapshot } from './worker-snapshot.ts';
 import { readProcessStats } from './proc-stats.ts';
+import { getScript, getValues, type ProbeResult } from '../fastcgi/probe.ts';
 
 export interface ExitFacts {
   readonly code: number | null;
@@ -82,6 +83,8 @@ export class WorkerProcess extends EventEmitter {
   #suspendedAt = 0;
   #thawedAt = 0;
   #suspendedMs = 0;
+  /** A FastCGI probe waits on a connection of its own (see probePending). */
+  #probing = false;
 
   /** `now` is the pool's clock (epoch ms): every time this worker records is read from it. */
   constructor(id: string, pool: PoolConfig, now: () => number = Date.now) {
@@ -146,6 +149,15 @@ export class WorkerProcess extends EventEmitter {
   get child(): ChildProcess | null {
     return this.#child;
   }
+  /**
+   * A FastCGI probe (ready or ping) waits for this worker on a connection of its own. A php-cgi
+   * serves one connection at a time and reads a kept one (FCGI_KEEP_CONN) until it closes, so the
+   * front door keeps no connection to it meanwhile: each closes after its request, and the probe,
+   * first in the accept queue, gets its turn (src/fastcgi/probe.ts).
+   */
+  get probePending(): boolean {
+    return this.#probing;
+  }
   /** Whether the worker speaks the control channel (sent at least one message). */
   get hasChannel(): boolean {
     return this.#channel !== null && this.#channel.spoken && !this.#channel.closed;
@@ -190,7 +202,8 @@ export class WorkerProcess extends EventEmitter {
 
   /** Starts the process. Errors surface as an 'exit' with code null (never a throw). */
   start(spec: SpawnSpec): void {
-    if ('path' in this.#address) {
+    // A FastCGI worker's socket is made by the host before the spawn (src/fastcgi/listen-socket.ts).
+    if ('path' in this.#address && spec.stdin === undefined) {
       try {
         unlinkSync(this.#address.path); // a stale socket file would make the worker's listen fail
       } catch {
@@ -202,7 +215,7 @@ export class WorkerProcess extends EventEmitter {
       child = spawn(spec.file, spec.args as string[], {
         cwd: spec.cwd,
         env: spec.env,
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        stdio: [spec.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe'],
         detached: true, // own process group: a stop reaches the worker's children too
       });
     } catch (err) {
@@ -244,6 +257,7 @@ export class WorkerProcess extends EventEmitter {
     // Without a channel, ready = PORT accepts a connection (DESIGN §4). With one, the 'ready'
     // message usually wins; the probe is harmless either way.
     if (this.#state !== 'starting') return;
+    if (this.pool.protocol === 'fastcgi') return this.#probeFastCgiReady();
     const a = this.#address;
     const socket = 'path' in a ? connect(a.path) : connect(a.port, '127.0.0.1');
     socket.once('connect', () => {
@@ -256,6 +270,29 @@ export class WorkerProcess extends EventEmitter {
       socket.destroy();
       this.#arm(readyProbeIntervalMs, () => this.#probeReady());
     });
+  }
+
+  /**
+   * A FastCGI worker's socket accepts connections before the process runs (the host made it), so
+   * ready is an answer to FCGI_GET_VALUES: the application runs its accept loop (docs/php.md).
+   */
+  #probeFastCgiReady(): void {
+    void this.#fastcgiProbe(() => getValues(this.#address, Math.max(250, this.pool.processModel.startupTimeLimit))).then((r) => {
+      if (this.#state !== 'starting') return;
+      if (r.kind === 'answered') this.#becomeReady();
+      else this.#arm(readyProbeIntervalMs, () => this.#probeReady());
+    });
+  }
+
+  /** Runs a FastCGI probe with probePending set, after the front door closed its idle connections. */
+  async #fastcgiProbe(run: () => Promise<ProbeResult>): Promise<ProbeResult> {
+    this.#probing = true;
+    this.#tellConnections('idle');
+    try {
+      return await run();
+    } finally {
+      this.#probing = false;
+    }
   }
 
   // ---- the control channel and pings ---------------------------------------------------------
@@ -329,7 +366,10 @@ export class WorkerProcess extends EventEmitter {
       this.emit('pingMissed', pm.pingResponseTime);
     }, pm.pingResponseTime);
     this.#timers.add(timer);
-    if (this.hasChannel) {
+    if (this.pool.protocol === 'fastcgi') {
+      this.#pendingPing = { id, timer };
+      this.#fastcgiPing(id, pm.pingPath, pm.pingResponseTime);
+    } else if (this.hasChannel) {
       this.#pendingPing = { id, timer };
       this.#channel!.send({ type: 'ping', id });
     } else if (pm.pingPath !== null) {
@@ -339,6 +379,24 @@ export class WorkerProcess extends EventEmitter {
       clearTimeout(timer);
       this.#timers.delete(timer);
     }
+  }
+
+  /** FCGI_GET_VALUES, or a GET of the pingPath script (a 2xx answer), within the ping's time. */
+  #fastcgiPing(id: number, path: string | null, timeoutMs: number): void {
+    const a = this.#address;
+    const run = path === null ? () => getValues(a, timeoutMs) : () => getScript(a, path, this.pool.documentRoot, timeoutMs);
+    void this.#fastcgiProbe(run).then((r) => {
+      const ok = r.kind === 'answered' && (r.status === null || (r.status >= 200 && r.status < 300));
+      if (ok) this.#pongFor(id);
+      // A failed probe is left to the response-time timer: it counts as a missed ping.
+    });
+  }
+
+  #pongFor(id: number): void {
+    if (this.#pendingPing?.id !== id) return;
+    clearTimeout(this.#pendingPing.timer);
+    this.#timers.delete(this.#pendingPing.timer);
+    this.#pendingPing = null;
   }
 
   #httpPing(id: number, path: string, timeoutMs: number): void {

@@ -18,6 +18,8 @@ import { describeLoad, steadyLoad, type LoadResult, type RunningLoad } from './s
 export interface FaultHostOptions {
   /** The faulty pool's config. */
   readonly faulty: Record<string, unknown>;
+  /** Mount the faulty pool with `stripPrefix: true` (a FastCGI pool finds its scripts under `/`). Default false. */
+  readonly faultyStripPrefix?: boolean;
   /** The healthy pool beside it. Default: the hello fixture. */
   readonly other?: Record<string, unknown>;
   /** More top-level config keys (logs, …). */
@@ -76,7 +78,7 @@ export function pidIn(body: string): number | null {
  */
 export async function faultScenario(t: TestContext, options: FaultHostOptions, inject: (s: FaultHost) => Promise<void>, slack: Slack = defaultSlack): Promise<LoadResult> {
   const h = await startTestHost({
-    sites: [{ name: 'faults', hosts: ['*'], apps: [{ path: '/faulty', pool: 'faulty' }, { path: '/other', pool: 'other' }] }],
+    sites: [{ name: 'faults', hosts: ['*'], apps: [{ path: '/faulty', pool: 'faulty', ...(options.faultyStripPrefix ? { stripPrefix: true } : {}) }, { path: '/other', pool: 'other' }] }],
     pools: { faulty: options.faulty, other: options.other ?? helloPool() },
     ...options.config,
   });

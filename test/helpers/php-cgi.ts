@@ -39,3 +39,15 @@ export async function startPhp(args: readonly string[] = []): Promise<{ child: C
   };
 }
 
+
+/** A `protocol: fastcgi` pool of php-cgi serving the PHP fixtures, with quick limits for tests. */
+export function phpPool(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const { processModel, ...rest } = overrides as { processModel?: Record<string, unknown> };
+  return {
+    command: [PHP_CGI],
+    protocol: 'fastcgi',
+    cwd: phpDocroot,
+    processModel: { startupTimeLimit: '10s', shutdownTimeLimit: '5s', ...(processModel ?? {}) },
+    ...rest,
+  };
+}

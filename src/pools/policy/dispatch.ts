@@ -39,6 +39,14 @@ export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclu
 }
 
 /**
+ * The requests one worker of a pool takes at a time (0 = no limit): one for FastCGI (php-cgi
+ * serves one at a time; IIS FastCGI: one request per process), else maxConcurrentRequestsPerWorker.
+ */
+export function requestsPerWorker(protocol: 'http' | 'fastcgi', maxConcurrent: number): number {
+  return protocol === 'fastcgi' ? 1 : maxConcurrent;
+}
+
+/**
  * Whether a worker counts toward maxProcesses: a live one not being replaced. With
  * disallowOverlappingRotation (`strict`), one being replaced holds its slot until it has exited, so
  * the new worker never runs beside the old one.

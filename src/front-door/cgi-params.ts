@@ -18,7 +18,7 @@
  * Every value is a byte string (one character per byte, latin1), the way the front door holds a
  * request head, so a header's or a path's bytes reach the application exactly as sent.
  */
-import type { RequestHead } from '../http-parser.ts';
+import type { RequestHead } from './http-parser.ts';
 
 /** What the front door knows of the client connection a request came on. */
 export interface CgiConnectionFacts {
@@ -129,9 +129,12 @@ function requestUri(target: string): string {
 
 /**
  * The CGI variables of a request for a FastCGI pool whose scripts live under `documentRoot`
- * (absolute, no trailing slash), or the refusal the front door answers with.
+ * (absolute, no trailing slash), or the refusal the front door answers with. `mount` is the path
+ * of an app with `stripPrefix: true` (IIS's virtual directory): the script is looked for under
+ * `documentRoot` without it (`/blog/index.php` runs `<documentRoot>/index.php`) and SCRIPT_NAME
+ * keeps it, so the links a script makes from SCRIPT_NAME stay inside the app.
  */
-export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnectionFacts, documentRoot: string): CgiParamsResult {
+export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnectionFacts, documentRoot: string, mount: string | null = null): CgiParamsResult {
   // CGI gives a script its body's length up front (§4.1.2); PHP reads no body without it. A chunked
   // upload is refused as nginx did before it spooled bodies: 411 asks the client for a length.
   if (head.chunked) {
@@ -141,7 +144,13 @@ export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnecti
   if (decoded === null) return { kind: 'refused', status: 400, reason: 'URL', message: 'The request path has a malformed or NUL percent-escape.' };
   const path = normalisePath(decoded);
   if (path === null) return { kind: 'refused', status: 400, reason: 'URL', message: 'The request path climbs above the document root.' };
-  const split = splitScript(path);
+  let scriptPath = path;
+  const prefix = mount === null || mount === '/' ? '' : mount.endsWith('/') ? mount.slice(0, -1) : mount;
+  if (prefix !== '') {
+    if (path !== prefix && !path.startsWith(prefix + '/')) return { kind: 'refused', status: 400, reason: 'URL', message: 'The request path climbs out of its application.' };
+    scriptPath = path.slice(prefix.length) || '/';
+  }
+  const split = splitScript(scriptPath);
   if (split === null) {
     return { kind: 'refused', status: 404, reason: 'NotFound', message: `No PHP script matches this path: only *${SCRIPT_SUFFIX} files and folders (their ${INDEX}) are run.` };
   }
@@ -159,7 +168,7 @@ export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnecti
     ['QUERY_STRING', query],
     ['DOCUMENT_ROOT', root],
     ['DOCUMENT_URI', path],
-    ['SCRIPT_NAME', split.scriptName],
+    ['SCRIPT_NAME', prefix + split.scriptName],
     ['SCRIPT_FILENAME', scriptFilename],
     ['REMOTE_ADDR', conn.remoteAddress],
     ['REMOTE_PORT', String(conn.remotePort)],
@@ -197,5 +206,5 @@ export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnecti
   http.set('HTTP_X_FORWARDED_PROTO', https ? 'https' : 'http');
   http.set('HTTP_X_FORWARDED_HOST', head.hostRaw ?? '');
   for (const entry of http) params.push(entry);
-  return { kind: 'ok', params, scriptName: split.scriptName, scriptFilename };
+  return { kind: 'ok', params, scriptName: prefix + split.scriptName, scriptFilename };
 }

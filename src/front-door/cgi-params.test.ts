@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestHead } from '../http-parser.ts';
+import { parseRequestHead } from './http-parser.ts';
 import { buildCgiParams, decodePath, normalisePath, splitScript, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 
 const conn: CgiConnectionFacts = { remoteAddress: '203.0.113.7', remotePort: 50123, serverAddress: '127.0.0.1', serverPort: 8080, https: false };
@@ -135,4 +135,29 @@ test('a chunked request body is refused with 411: CGI needs CONTENT_LENGTH', () 
 
 test('a document root given with a trailing slash makes the same names', () => {
   assert.equal(vars('GET /i.php HTTP/1.1\nHost: a\n', conn, '/srv/www/').SCRIPT_FILENAME, '/srv/www/i.php');
+});
+
+test('an app mounted with stripPrefix: the script is found under the document root without the mount, SCRIPT_NAME keeps it', () => {
+  const parse = (line: string, mount: string): CgiParamsResult => {
+    const raw = Buffer.from(`${line}\r\nHost: a\r\n\r\n`, 'latin1');
+    const r = parseRequestHead(raw);
+    if (r.kind !== 'ok') throw new Error('unparsed');
+    return buildCgiParams(r.head, raw, conn, '/srv/blog', mount);
+  };
+  const ok = (line: string, mount: string): Record<string, string> => {
+    const r = parse(line, mount);
+    assert.equal(r.kind, 'ok', JSON.stringify(r));
+    return Object.fromEntries(r.kind === 'ok' ? r.params : []);
+  };
+  const v = ok('GET /blog/post.php/2024/hello?x=1 HTTP/1.1', '/blog');
+  assert.equal(v.SCRIPT_FILENAME, '/srv/blog/post.php');
+  assert.equal(v.SCRIPT_NAME, '/blog/post.php');
+  assert.equal(v.PATH_INFO, '/2024/hello');
+  assert.equal(v.DOCUMENT_URI, '/blog/post.php/2024/hello');
+  assert.equal(ok('GET /blog HTTP/1.1', '/blog').SCRIPT_FILENAME, '/srv/blog/index.php');
+  assert.equal(ok('GET /blog/ HTTP/1.1', '/blog/').SCRIPT_NAME, '/blog/index.php');
+  // A dot segment that leaves the mount is refused, not run from another app's folder.
+  const out = parse('GET /blog/../shop/cart.php HTTP/1.1', '/blog');
+  assert.equal(out.kind, 'refused');
+  assert.equal(out.kind === 'refused' ? out.status : 0, 400);
 });
