@@ -418,7 +418,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
 }
 
 /** Whether the worker that failed a request is dead or dying (exited, or hung and about to be killed). */
-function diedWith(worker: LeasedWorker): boolean {
+export function diedWith(worker: LeasedWorker): boolean {
   return worker.exitFacts !== null || worker.hung;
 }
 
