@@ -20,7 +20,7 @@ import type { Pool } from '../pools/pool.ts';
 import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
 import { BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 import { Observation } from './request-observation.ts';
-import { diedWith, whenExitedOr } from './exchange.ts';
+import { diedWith, whenExitedOr } from './worker-verdict.ts';
 import { buildCgiParams, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 import { FastCgiSession } from './fastcgi-session.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
