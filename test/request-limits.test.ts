@@ -122,6 +122,13 @@ test('blocked requests: a worker holding 2 requests past blockedRequestTime gets
   const report = h.host.supervisor.crash(String(hang[0].details.report));
   assert.equal(report.error.type, 'blocked requests');
   assert.deepEqual(report.requestsInFlight, ['GET /blocked/slow', 'GET /blocked/slow']);
+  // Where each waits, from the SDK's request trace: the worker's own path (after stripPrefix) and its frames.
+  assert.equal(report.stackSource, 'inspector', report.notes.join('\n'));
+  assert.equal(report.threads.length, 2);
+  for (const t of report.threads) {
+    assert.match(String(t.name), /^GET \/slow, waiting \d+ ms$/);
+    assert.ok(t.frames.some((f) => f.function === 'handle' && String(f.file).endsWith('fixtures/hello.mjs')), JSON.stringify(t.frames));
+  }
   // Overlapping: the stuck requests finish on the old worker while the new one serves.
   const fresh = await waitFor(() => pool('blocked').workers.find((w) => w !== old && w.state === 'ready'), 15_000, 'the replacement ready');
   const r = await get(`${h.url}/blocked/`);

@@ -104,3 +104,26 @@ test('a damaged index is moved aside, a fresh one opened, and the reports on dis
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a bucket keeps the poison requests of its reports; an index made before that column gains it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pdk-store-'));
+  try {
+    const { mkdirSync } = await import('node:fs');
+    const { DatabaseSync } = await import('node:sqlite');
+    mkdirSync(join(dir, 'crashes'), { recursive: true });
+    const old = new DatabaseSync(join(dir, 'crashes', 'index.db'));
+    old.exec(`CREATE TABLE buckets (bucket TEXT PRIMARY KEY, kind TEXT NOT NULL, signature TEXT NOT NULL, count INTEGER NOT NULL,
+      first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, pools TEXT NOT NULL, top TEXT NOT NULL, error TEXT NOT NULL)`);
+    old.exec(`INSERT INTO buckets VALUES ('aaa', 'crash', 's', 1, 1, 1, '["web"]', '[]', 'Error')`);
+    old.close();
+    const store = CrashStore.open(dir);
+    assert.deepEqual(store.bucket('aaa')?.poisonRequests, [], 'an old bucket has none');
+    store.save(report('crash-1', 'aaa', 'web', '2025-01-01T10:00:00.000Z', { poisonRequests: ['GET /hang'] }));
+    store.save(report('crash-2', 'aaa', 'web', '2025-01-01T11:00:00.000Z'));
+    assert.deepEqual(store.bucket('aaa')?.poisonRequests, ['GET /hang']);
+    assert.equal(store.bucket('aaa')?.count, 3);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

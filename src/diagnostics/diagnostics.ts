@@ -177,7 +177,9 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     const entry = this.#registry.get(workerId)!;
     entry.nodeReports = pool.runtime === 'node' && this.#lastNodeReports?.pool === pool.name && this.#lastNodeReports.reports;
     this.#lastNodeReports = null;
-    return {};
+    // Blocked requests get their stacks from the SDK's request trace (diagnostics/request-stacks.ts).
+    const trace = pool.runtime === 'node' && pool.failure.blockedRequestLimit > 0 && pool.diagnostics.hangReports;
+    return trace ? { PADDOCK_REQUEST_TRACE: '1' } : {};
   }
 
   onCrash(worker: WorkerProcess, exit: ExitFacts, crashEventSeq: number, poison: readonly string[] = []): void {

@@ -11,6 +11,7 @@ import { captureJsStack, type InspectorLimits } from './inspector-capture.ts';
 import { gdbAttach, gdbPath, type GdbStacks } from './gdb.ts';
 import { signatureOf } from './signature.ts';
 import { scriptFrame } from './fastcgi-script-frame.ts';
+import { captureRequestStacks, requestThreads } from './request-stacks.ts';
 
 export interface HangCaptureLimits extends InspectorLimits {
   /** gdb attached to the process. Default 5 s. */
@@ -54,7 +55,25 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
   if (pid === null) {
     notes.push('The worker has no process id; no stack could be taken.');
   } else {
-    if (facts.pool.runtime === 'node') {
+    if (facts.pool.runtime === 'node' && input.cause !== undefined) {
+      // Blocked requests: where each waits, from the SDK's request trace, read through the inspector.
+      try {
+        const traced = await captureRequestStacks(pid, input.stderrTail, input.limits);
+        const withStacks = requestThreads(traced ?? []).filter((t) => t.frames.length > 0);
+        if (withStacks.length > 0) {
+          threads = withStacks;
+          stack = withStacks[0].frames;
+          source = 'inspector';
+          raw = (traced ?? []).map((r) => `${r.method} ${r.path} (waiting ${r.ageMs} ms)\n${r.stacks.join('\n  --- awaits ---\n')}`).join('\n\n');
+          notes.push(`Where the ${withStacks.length} requests in hand wait: the stacks their newest promises were created from (the worker SDK's request trace), read through the inspector.`);
+        } else {
+          notes.push(traced === null ? 'The worker runs no request trace (not the Node worker SDK, or an older one): its stacks follow.' : 'The request trace held no stack for the requests in hand: its stacks follow.');
+        }
+      } catch (err) {
+        notes.push(`The requests' stacks could not be read: ${(err as Error).message}.`);
+      }
+    }
+    if (facts.pool.runtime === 'node' && source === 'none') {
       try {
         const js = await captureJsStack(pid, input.stderrTail, input.limits);
         stack = js.frames;

@@ -97,7 +97,7 @@ function debuggerUrl(port: number, timeoutMs: number): Promise<string | null> {
  * Opens the inspector of `pid` and finds its URL: a new "Debugger listening on" line in the
  * worker's stderr, or a new loopback listener in /proc (an app whose stderr goes elsewhere).
  */
-async function openInspector(pid: number, stderrTail: () => readonly string[], listenMs: number): Promise<string> {
+export async function openInspector(pid: number, stderrTail: () => readonly string[], listenMs: number): Promise<string> {
   const announced = (): string[] => stderrTail().map((l) => LISTENING.exec(l)?.[1]).filter((u): u is string => u !== undefined);
   const before = announced().length;
   const portsBefore = listeningPorts(pid);

@@ -25,6 +25,7 @@ import type { MountedApp } from './forwarded-prefix.ts';
 import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 import { Observation } from './request-observation.ts';
 import { isOutOfFiles } from './open-files.ts';
+import { diedWith, whenExitedOr } from './worker-verdict.ts';
 
 /** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
 type ResponseStage = 'head' | 'body' | 'tunnel' | 'done';
@@ -439,36 +440,6 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     }
     this.#release(this.#stage === 'tunnel' ? 'upgraded' : 'clientGone');
   }
-}
-
-/** Whether the worker that failed a request is dead or dying (exited, or hung and about to be killed). */
-function diedWith(worker: LeasedWorker): boolean {
-  return worker.exitFacts !== null || worker.hung;
-}
-
-/** Callbacks waiting for a worker's exit, by worker: one reaction to its exit however many wait. */
-const exitWaiters = new WeakMap<LeasedWorker, Set<() => void>>();
-
-/** Calls `fn` once: when `worker` exits or after `ms`, whichever comes first. */
-export function whenExitedOr(worker: LeasedWorker, ms: number, fn: () => void): void {
-  let waiting = exitWaiters.get(worker);
-  if (waiting === undefined) {
-    const all = new Set<() => void>();
-    waiting = all;
-    exitWaiters.set(worker, all);
-    void worker.exited.then(() => {
-      exitWaiters.delete(worker);
-      for (const run of [...all]) run();
-    });
-  }
-  const set = waiting;
-  const run = (): void => {
-    if (!set.delete(run)) return;
-    clearTimeout(timer);
-    fn();
-  };
-  const timer = setTimeout(run, ms);
-  set.add(run);
 }
 
 /** A response head (`headLength` bytes of `buf`, ending in CRLFCRLF) with `Connection: close` added. */

@@ -10,7 +10,8 @@
  * Failures are met as for HTTP pools (DESIGN §5): a GET/HEAD without a body of which nothing reached
  * the client is retried once on another worker when its worker dies; otherwise a 502, the client
  * connection kept when the request was read whole. An answer that is not FastCGI or not a CGI head
- * is a 502 at once, never a retry.
+ * is a 502 at once, never a retry. As over HTTP (exchange.ts): no response within requestTimeout
+ * is a 504, never retried, and a request in hand at two worker deaths is a poison request (502).
  */
 import type { Socket } from 'node:net';
 import type { RequestHead } from './http-parser.ts';
@@ -19,7 +20,7 @@ import type { Pool } from '../pools/pool.ts';
 import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
 import { BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 import { Observation } from './request-observation.ts';
-import { whenExitedOr } from './exchange.ts';
+import { diedWith, whenExitedOr } from './worker-verdict.ts';
 import { buildCgiParams, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 import { FastCgiSession } from './fastcgi-session.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
@@ -56,6 +57,8 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
   #session: FastCgiSession | null = null;
   #workerId: string | null = null;
   #attempts = 0;
+  /** Workers that died (or hung) with this request in hand. */
+  #deaths = 0;
   #reqRemaining: number;
   #reqDone: boolean;
   /** The empty FCGI_STDIN that ends the body has gone to the worker. */
@@ -110,6 +113,19 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
   }
   get request(): RequestHead {
     return this.head;
+  }
+  get deathsInHand(): number {
+    return this.#deaths;
+  }
+
+  /** No response within requestTimeout: 504, the worker's connection closed, no retry. */
+  timedOut(limitMs: number): void {
+    if (this.#finished || this.#lease === null || this.#sentToClient) return;
+    this.#finished = true;
+    this.#release('timedOut');
+    this.#session = null;
+    this.pool.countRefusal('RequestTimeout');
+    this.owner.gatewayTimeout(this, limitMs);
   }
 
   /** Asks the pool for a worker, unless the path names no script (the front door answers itself). */
@@ -211,6 +227,7 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
     let ok = true;
     for (const b of r.out) ok = this.owner.write(b) && ok;
     if (r.out.length > 0 && !this.#sentToClient) {
+      this.#lease?.responseBegan();
       this.#sentToClient = true;
       this.#status = session.response.status;
       this.observation.firstByte();
@@ -265,21 +282,38 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
       this.#retryOnVerdict(worker);
       return;
     }
+    if (this.#deaths > 0 && this.#malformed === null) {
+      // It was retried after a death: if this worker died too, the request is the cause.
+      whenExitedOr(worker, 250, () => this.#gaveUp(diedWith(worker)));
+      return;
+    }
+    this.#gaveUp(false);
+  }
+
+  /** The request is answered 502: its worker failed it and it is not tried again. */
+  #gaveUp(poison: boolean): void {
+    if (this.#finished) return; // the client left meanwhile
     this.#finished = true;
-    this.pool.countRefusal('Connection_Abandoned_By_AppPool');
-    const message = this.#malformed === null ? undefined : `answered with a response that cannot be relayed (${this.#malformed})`;
-    this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', message);
+    if (poison) this.#deaths++;
+    const reason = poison ? 'PoisonRequest' : 'Connection_Abandoned_By_AppPool';
+    this.pool.countRefusal(reason);
+    const message = poison
+      ? `ended before answering this request, as the worker before it did: it was in hand at ${this.#deaths} worker deaths and is not tried again`
+      : this.#malformed === null ? undefined : `answered with a response that cannot be relayed (${this.#malformed})`;
+    this.owner.badGateway(this, reason, message);
   }
 
   /** As exchange.ts: a worker that died is excluded from the retry; one that lives on may take it. */
   #retryOnVerdict(worker: LeasedWorker): void {
     if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker;
       this.dispatch();
       return;
     }
     whenExitedOr(worker, 250, () => {
       if (this.#finished) return;
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
       this.dispatch();
     });

@@ -224,3 +224,20 @@ test('unhealthy long after ready is a plain recycle, no failure', () => {
   assert.deepEqual(fx.take(), ['recycle event w1 IsapiUnhealthy', 'start w2 for w1']);
   assert.equal(core.recentFailures(), 0);
 });
+
+test('queueTimeout: a waiter whose wait passed between ticks is refused when its turn comes, never served late', () => {
+  const { clock, fx, core, ready, request, done } = setup(poolConfig({ processModel: { queueTimeout: 500, maxConcurrentRequestsPerWorker: 1 } }));
+  request();
+  const w1 = fx.started[0];
+  ready(w1);
+  fx.take();
+  const late = request('GET /late');
+  clock.advance(300);
+  const inTime = request('GET /in-time');
+  clock.advance(250);
+  done(w1);
+  assert.deepEqual(late.refused, { reason: 'QueueFull', reset: false });
+  assert.equal(inTime.granted, w1);
+  assert.deepEqual(fx.take(), ['queue timeout 1 after 500 ms', 'grant w1']);
+  core.verifyInvariants('p');
+});

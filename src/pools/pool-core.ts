@@ -24,9 +24,11 @@ import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/
 import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
 import { idleVerdict } from './policy/idle-policy.ts';
 import { workersPastMax } from './policy/shrink-policy.ts';
-import { blockedRequests, queueWaitExpired, responseOverdue, unhealthyAtStart, type HeldRequest } from './policy/request-limits.ts';
+import { unhealthyAtStart, type HeldRequest } from './policy/request-limits.ts';
+import { RequestSweep, type HeldProbe, type SweepEffects } from './request-sweep.ts';
 
 export type { HeldRequest } from './policy/request-limits.ts';
+export type { HeldProbe } from './request-sweep.ts';
 
 /** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
 export interface CoreWorker extends DispatchFacts {
@@ -45,7 +47,7 @@ export interface ExitSummary {
 }
 
 /** Where the core's decisions go. Each method is one decision; none returns until it is carried out. */
-export interface PoolEffects<W, R extends HeldRequest = HeldRequest> {
+export interface PoolEffects<W, R extends HeldRequest = HeldRequest> extends SweepEffects<W, R> {
   /** Start a worker (the overlapping replacement of `replacementFor` when given); null when none could start. */
   startWorker(replacementFor: W | null): W | null;
   /** Drain `worker` and stop it (`reason` goes to its exit event). */
@@ -64,21 +66,10 @@ export interface PoolEffects<W, R extends HeldRequest = HeldRequest> {
   logRecycle(worker: W | null, trigger: RecycleTrigger, details: Record<string, unknown>): void;
   /** Write 5093: `replacement` exited before it was ready, `old` keeps serving. */
   logReplacementFailed(old: W, replacement: W): void;
-  /** These requests of `worker` had no response head within requestTimeout: answer each 504 (not retried), write 7160. */
-  requestsTimedOut(worker: W, requests: readonly R[], limitMs: number): void;
-  /** The core refused `count` waiters that queued longer than queueTimeout (503 QueueFull): write 7161. */
-  logQueueTimeout(count: number, limitMs: number): void;
-  /**
-   * `worker` holds blockedRequestLimit requests stuck past blockedRequestTime: it is unhealthy.
-   * Take its hang report, then call `recycleWorker(worker, 'IsapiUnhealthy', …)` (5078, overlapping).
-   */
-  blockedWorker(worker: W, requests: readonly R[]): void;
   /** `worker` called itself unhealthy within startupTimeLimit of becoming ready: write 7163 (a failure was counted). */
   logUnhealthyAtStart(worker: W, reason: string, sinceReadyMs: number): void;
 }
 
-/** The requests each worker holds, in grant order (oldest first), for the tick's sweep. */
-export type HeldProbe<W, R extends HeldRequest = HeldRequest> = (worker: W) => Iterable<R>;
 
 /** The memory figures a tick compares with the recycle limits (from /proc in the shell). */
 export interface MemoryProbe<W> {
@@ -110,8 +101,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   readonly #replaces = new WeakMap<W, W>();
   readonly #now: () => number;
   readonly #effects: PoolEffects<W, R>;
-  /** Workers found holding blocked requests: flagged once, recycled after their hang report. */
-  readonly #blocked = new WeakSet<W>();
+  readonly #sweep: RequestSweep<W, R>;
   #rapidFail: RapidFailWindow;
   readonly #recycler: Recycler<W>;
   /** Starts in a row that died before ready (the back-off's count). */
@@ -144,6 +134,14 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
       logReplacementFailed: (old, replacement) => effects.logReplacementFailed(old, replacement),
     };
     this.#recycler = new Recycler(host);
+    this.#sweep = new RequestSweep<W, R>({
+      get config() { return core.#config; },
+      get workers() { return core.#workers; },
+      queue: this.queue,
+      refusal: (reason) => this.refusal(reason),
+      countRefusal: (reason) => this.countRefusal(reason),
+      isRecycling: (w) => this.#recycler.isRecycling(w),
+    }, effects);
   }
 
   get config(): PoolConfig {
@@ -279,7 +277,11 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   released(worker: W): void {
     const due = requestsTrigger(this.#config.recycling.periodicRestart.requests, worker.requests);
     if (due !== null && worker.state === 'ready' && !this.#recycler.isRecycling(worker)) this.recycleWorker(worker, due.trigger, due.details);
-    if (this.queue.length > 0) this.#dispatch();
+    if (this.queue.length > 0) {
+      // A waiter whose queueTimeout passed since the last tick is refused, not served late.
+      this.#sweep.expireQueue(this.#now());
+      this.#dispatch();
+    }
   }
 
   #dispatch(): void {
@@ -427,7 +429,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
    */
   tick(now: number, memory: MemoryProbe<W>, held: HeldProbe<W, R> = () => []): void {
     if (this.#state !== 'started') return;
-    this.#sweepRequests(now, held);
+    this.#sweep.sweep(now, held);
     const pm = this.#config.processModel;
     const pr = this.#config.recycling.periodicRestart;
     const samplePrivate = pr.privateMemory > 0 && now - this.#lastPrivateSample >= privateSampleMs;
@@ -451,41 +453,6 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
       if (due) this.recycleWorker(w, due.trigger, due.details);
     }
     if (this.#config.startMode === 'AlwaysRunning') this.ensureWorkers();
-  }
-
-  #sweepRequests(now: number, held: HeldProbe<W, R>): void {
-    const pm = this.#config.processModel;
-    const f = this.#config.failure;
-    if (pm.queueTimeout > 0 && this.queue.length > 0) {
-      const expired = this.queue.takeExpired((at) => queueWaitExpired(at, pm.queueTimeout, now));
-      if (expired.length > 0) {
-        const refusal = this.refusal('QueueFull');
-        for (const waiter of expired) {
-          this.countRefusal('QueueFull');
-          waiter.refuse(refusal);
-        }
-        this.#effects.logQueueTimeout(expired.length, pm.queueTimeout);
-      }
-    }
-    if (pm.requestTimeout <= 0 && f.blockedRequestLimit <= 0) return;
-    for (const w of [...this.#workers]) {
-      if (w.inFlight === 0) continue;
-      if (pm.requestTimeout > 0) {
-        let overdue: R[] | null = null;
-        for (const r of held(w)) {
-          if (now - r.grantedAt < pm.requestTimeout) break; // grant order: the rest are younger
-          if (responseOverdue(r, pm.requestTimeout, now)) (overdue ??= []).push(r);
-        }
-        if (overdue !== null) this.#effects.requestsTimedOut(w, overdue, pm.requestTimeout);
-      }
-      if (f.blockedRequestLimit > 0 && w.state === 'ready' && !this.#blocked.has(w) && !this.#recycler.isRecycling(w)) {
-        const blocked = blockedRequests(held(w), f.blockedRequestLimit, f.blockedRequestTime, now);
-        if (blocked !== null) {
-          this.#blocked.add(w);
-          this.#effects.blockedWorker(w, blocked);
-        }
-      }
-    }
   }
 
   /** Checks the invariants stated at the top of this file; throws on a violation. */

@@ -17,7 +17,7 @@ import type { PoolState, PoolStopReason } from './pool-state.ts';
 import type { PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
 import { Lease, type LeaseOutcome, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
-import { isPoison } from './policy/request-limits.ts';
+import { RequestEvents, labelsListed, listed, poisonText } from './request-events.ts';
 import { Orphanage } from './orphanage.ts';
 import type { FailureRecord } from './policy/rapid-fail.ts';
 import type { RecycleTrigger } from './policy/recycle-policy.ts';
@@ -59,9 +59,6 @@ export interface HangCause {
   readonly eventSeq: number | null;
 }
 
-/** Most request labels an event lists (the rest are counted). */
-const labelsListed = 20;
-
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
 /** /proc, read only when a limit asks for it. */
@@ -80,14 +77,9 @@ export class Pool {
   readonly #cpu: CpuLimiter;
   #schedule: ScheduleTimer | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
-  /** Poison requests a worker dropped as its connections broke (it died a moment later), by worker. */
-  readonly #poisonDropped = new WeakMap<WorkerProcess, string[]>();
+  readonly #requestEvents = new RequestEvents((id, message, extra) => this.#event(id, message, extra), () => this.config);
   readonly #leaseEnded = (worker: WorkerProcess, lease: Lease, outcome: LeaseOutcome): void => {
-    if (outcome === 'workerDied' && isPoison(lease.deathsBefore)) {
-      const list = this.#poisonDropped.get(worker) ?? [];
-      list.push(lease.label);
-      this.#poisonDropped.set(worker, list);
-    }
+    this.#requestEvents.leaseEnded(worker, lease, outcome);
     this.#core.released(worker);
   };
   /** The leases of `worker` in grant order, for the core's sweep (every request in hand is a Lease). */
@@ -253,26 +245,10 @@ export class Pool {
         this.#retryTimer.unref();
       },
       rapidFailTripped: (failures) => this.#rapidFailTripped(failures),
-      requestsTimedOut: (worker, leases, limitMs) => {
-        const labels = leases.map((l) => l.label);
-        this.#event(EventIds.RequestTimedOut, `${labels.length} request(s) on worker ${worker.id} (pid ${worker.pid}) got no response head within requestTimeout (${limitMs} ms) and were answered 504: ${listed(labels)}.`, {
-          worker,
-          details: { requestTimeoutMs: limitMs, requests: labels.slice(0, labelsListed), count: labels.length },
-        });
-        for (const lease of leases) lease.expire(limitMs);
-      },
-      logQueueTimeout: (count, limitMs) => {
-        this.#event(EventIds.QueueTimedOut, `${count} request(s) waited in the queue of pool '${this.name}' longer than queueTimeout (${limitMs} ms) and were refused with 503 QueueFull.`, {
-          details: { queueTimeoutMs: limitMs, count },
-        });
-      },
+      requestsTimedOut: (worker, leases, limitMs) => this.#requestEvents.timedOut(worker, leases, limitMs),
+      logQueueTimeout: (count, limitMs) => this.#requestEvents.queueTimedOut(count, limitMs),
       blockedWorker: (worker, leases) => void this.#onBlocked(worker, leases.map((l) => l.label)),
-      logUnhealthyAtStart: (worker, reason, sinceReadyMs) => {
-        this.#event(EventIds.UnhealthyAtStart, `Worker ${worker.id} (pid ${worker.pid}) reported itself unhealthy ${sinceReadyMs} ms after it became ready (within startupTimeLimit): counted as a failure toward rapid-fail.`, {
-          worker,
-          details: { reason, sinceReadyMs, startupTimeLimitMs: this.config.processModel.startupTimeLimit },
-        });
-      },
+      logUnhealthyAtStart: (worker, reason, sinceReadyMs) => this.#requestEvents.unhealthyAtStart(worker, reason, sinceReadyMs),
       logRecycle: (worker, trigger, details) => this.#logRecycle(worker, trigger, details),
       logReplacementFailed: (old, replacement) => {
         const facts = replacement.exitFacts;
@@ -303,19 +279,6 @@ export class Pool {
       blockedRequests: labels.slice(0, labelsListed),
       blockedRequestLimit: f.blockedRequestLimit,
       blockedRequestTimeMs: f.blockedRequestTime,
-    });
-  }
-
-  /** Requests in hand at a second worker death: still on `worker`, or dropped as its connections broke. */
-  #poisonOn(worker: WorkerProcess): string[] {
-    const held = [...(worker.inHand as ReadonlySet<Lease>)].filter((l) => isPoison(l.deathsBefore)).map((l) => l.label);
-    return [...held, ...(this.#poisonDropped.get(worker) ?? [])];
-  }
-
-  #logPoison(worker: WorkerProcess, poison: readonly string[]): void {
-    this.#event(EventIds.PoisonRequest, `${poisonText(poison)}: not retried again; the two deaths count once toward rapid-fail.`, {
-      worker,
-      details: { requests: poison.slice(0, labelsListed), deaths: 2 },
     });
   }
 
@@ -488,9 +451,9 @@ export class Pool {
     });
     // The replacement starts at once (the core decides), and the hung worker takes no new request
     // while its stacks are captured.
-    const poison = this.#poisonOn(worker);
+    const poison = this.#requestEvents.poisonOn(worker);
     const plan = this.#core.missedPing(worker, this.#orphanage.orphans.length, poison.length > 0);
-    if (poison.length > 0) this.#logPoison(worker, poison);
+    if (poison.length > 0) this.#requestEvents.poison(worker, poison);
     if (plan.capture) await this.#services.diagnostics.captureHang(worker).catch(() => {});
     if (plan.dispose === 'orphan') {
       this.#core.forget(worker);
@@ -503,7 +466,7 @@ export class Pool {
 
   #onExit(worker: WorkerProcess, facts: ExitFacts): void {
     // A missed ping already named (and did not count) its poison requests.
-    const poison = facts.expected ? [] : this.#poisonOn(worker);
+    const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
     if (!facts.expected) {
       const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
       const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`, {
@@ -520,7 +483,7 @@ export class Pool {
           poisonRequests: poison,
         },
       });
-      if (poison.length > 0) this.#logPoison(worker, poison);
+      if (poison.length > 0) this.#requestEvents.poison(worker, poison);
       this.#services.diagnostics.onCrash(worker, facts, seq, poison);
     } else if (facts.stateBefore !== 'orphaned') {
       this.#event(EventIds.WorkerStopped, `Worker ${worker.id} (pid ${worker.pid}) stopped${worker.stopReason ? ` (${worker.stopReason})` : ''}.`, {
@@ -602,14 +565,3 @@ export class Pool {
 }
 
 export type { RecycleTrigger };
-
-/** "GET /a, GET /b and 3 more". */
-function listed(labels: readonly string[]): string {
-  const shown = labels.slice(0, 5).join(', ');
-  return labels.length > 5 ? `${shown} and ${labels.length - 5} more` : shown;
-}
-
-/** "GET /hang was in hand at 2 worker deaths". */
-function poisonText(poison: readonly string[]): string {
-  return `${listed(poison)} ${poison.length === 1 ? 'was' : 'were'} in hand at 2 worker deaths`;
-}

@@ -6,6 +6,9 @@
 // inherits NODE_OPTIONS but not fd 3).
 import { installWorkerAgent } from './agent.mjs';
 import { hookListen } from './listen-hook.mjs';
+import { startRequestTrace } from './request-trace.mjs';
 
 if (process.env.PORT) hookListen(process.env.PORT, null, process.env.PADDOCK_SOCKET ?? '');
 installWorkerAgent();
+// The host asks for it when the pool watches for blocked requests (failure.blockedRequestLimit).
+if (process.env.PADDOCK_REQUEST_TRACE === '1') startRequestTrace();
