@@ -253,6 +253,9 @@ export class PoolCore<W extends CoreWorker> {
 
   #dispatch(): void {
     this.queue.dispatch(this.#pick, this.#grant);
+    // Requests still wait although a worker was free to take some: every worker is at its limit
+    // (a FastCGI worker takes one at a time), so a web garden grows as it does on an arrival.
+    if (this.queue.length > 0) this.#demandStart();
   }
 
   // ---- workers -----------------------------------------------------------------------------
