@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/index.ts';
-import { startHost, type RunningHost } from '../src/host.ts';
+import { startHost, type RunningHost } from '../src/host/host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 import type { PaddockEvent } from '../src/events/event-log.ts';
 import { gdbPath } from '../src/diagnostics/gdb.ts';

@@ -7,7 +7,7 @@
  * Run: node bench/profile.ts [unix|tcp]      (PROFILE_SECONDS=10, PROFILE_TOP=25, BENCH_KEEP=1
  * keeps the .cpuprofile for DevTools or a flame graph)
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stopAll } from './lib/children.ts';
 import { createContext } from './lib/context.ts';
@@ -41,7 +41,10 @@ try {
   const wrk = await runWrk(ctx.wrk, { url, seconds });
   const after = cpuTimes(host.pid);
   await host.stop();
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  // The host's short-lived children (the config parser) inherit --cpu-prof too: the host's own
+  // profile is the largest file.
+  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  const file = files.sort((a, b) => statSync(path.join(profDir, b)).size - statSync(path.join(profDir, a)).size)[0];
   if (file === undefined) throw new Error(`the host wrote no profile into ${profDir}`);
   const s = summarizeProfileFile(path.join(profDir, file));
   const per = (sec: number): string => ((sec / Math.max(1, wrk.requests)) * 1e6).toFixed(1);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/index.ts';
-import { startHost, type RunningHost } from '../src/host.ts';
+import { startHost, type RunningHost } from '../src/host/host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 import { AdminError } from '../src/admin/host-control.ts';
 import { get, fixtures, waitFor } from './helpers/test-host.ts';

@@ -13,19 +13,13 @@ import type { DrainControl } from './drain-control.ts';
 import { dispatch } from './admin-routes.ts';
 import { isAuthorized, isPublicPath, tokenCookie, tokensEqual } from './admin-auth.ts';
 import { sendJson } from './http-reply.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
 export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** A listener that could not be set up; `code` is stable. */
-export class AdminServerError extends Error {
-  readonly code: 'ADMIN_TOKEN_REQUIRED' | 'ADMIN_SOCKET_IN_USE' | 'ADMIN_SOCKET_PATH_TOO_LONG' | 'ADMIN_SOCKET_PATH_TAKEN';
-  constructor(code: AdminServerError['code'], message: string) {
-    super(message);
-    this.name = 'AdminServerError';
-    this.code = code;
-  }
-}
+export class AdminServerError extends PaddockError<'ADMIN_TOKEN_REQUIRED' | 'ADMIN_SOCKET_IN_USE' | 'ADMIN_SOCKET_PATH_TOO_LONG' | 'ADMIN_SOCKET_PATH_TAKEN'> {}
 
 export interface AdminServerOptions {
   readonly socket: string;

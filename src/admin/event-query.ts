@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../config/units.ts';
 import { AdminHttpError } from './http-reply.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 /** Events returned by one `GET /api/events` when the request gives no `limit`. */
 export const DEFAULT_EVENT_LIMIT = 100;
@@ -19,8 +20,10 @@ export interface EventFilter {
 }
 
 /** Codes of `parseSince` failures; the API answers them with 400. */
-export class SinceError extends Error {
-  readonly code = 'BadSince';
+export class SinceError extends PaddockError<'BadSince'> {
+  constructor(message: string) {
+    super('BadSince', message, { step: 'read the since value' });
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/re
 import type { PoolSnapshot } from '../pools/pool-snapshot.ts';
 import type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
 import type { HistorySnapshot } from './observe/history.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 // The state and snapshot types live beside their transition tables and their producers; the
 // admin API, the CLI and the tests read them from here too.
@@ -20,13 +21,7 @@ export type ReloadResult =
   | { readonly ok: false; readonly errors: readonly string[] };
 
 /** Thrown by commands; the admin API maps `code` to an HTTP status. */
-export class AdminError extends Error {
-  readonly code: 'NotFound' | 'Conflict' | 'BadRequest';
-  constructor(code: AdminError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class AdminError extends PaddockError<'NotFound' | 'Conflict' | 'BadRequest'> {}
 
 export interface HostControl {
   readonly startedAt: string;

@@ -3,17 +3,15 @@
  * statuses. Only the admin API (and the front door) turns error codes into statuses (STYLE §5).
  */
 import type { ServerResponse } from 'node:http';
+import { PaddockError } from '../paddock-error.ts';
 
 /** An error of the admin API itself (bad query, unknown route); `code` is stable for clients. */
-export class AdminHttpError extends Error {
+export class AdminHttpError extends PaddockError {
   readonly status: number;
-  readonly code: string;
   readonly headers: Readonly<Record<string, string>>;
   constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.name = 'AdminHttpError';
+    super(code, message);
     this.status = status;
-    this.code = code;
     this.headers = headers;
   }
 }

@@ -1,6 +1,6 @@
 /** Entry point of the `paddock` command (bin/paddock.mjs imports it; `node src/cli/main.ts` runs it). */
 import { enableCompileCache } from 'node:module';
-import { reexecWithHostFlags } from './host-flags.ts';
+import { reexecWithHostFlags } from './kit/host-flags.ts';
 
 // `paddock run` restarts itself once, same pid, with the host's V8 settings (see host-flags.ts).
 reexecWithHostFlags();

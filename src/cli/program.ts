@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './admin-client.ts';
+import { CliError, EXIT } from './kit/admin-client.ts';
 import { COMMANDS } from './commands/index.ts';
 
 /** The package's version: package.json sits two folders up from src/cli/ and from dist/cli/ alike. */

@@ -38,6 +38,9 @@ export const POOL_DEFAULTS: PoolSettings = {
     group: null,
     eventLoopDelayLimit: 1 * SECOND,
     eventLoopDelayTime: 10 * SECOND,
+    requestTimeout: 90 * SECOND,
+    queueTimeout: 2 * MINUTE,
+    maxConcurrentRequestsPerWorker: 0,
   },
   recycling: {
     disallowOverlappingRotation: false,
@@ -61,6 +64,8 @@ export const POOL_DEFAULTS: PoolSettings = {
     orphanAction: null,
     maxOrphanedProcesses: 2,
     autoShutdownAction: null,
+    blockedRequestLimit: 0,
+    blockedRequestTime: 90 * SECOND,
   },
   cpu: {
     limit: 0,

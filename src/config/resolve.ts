@@ -86,6 +86,7 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
     webLimits: {
       connectionTimeout: input.webLimits?.connectionTimeout ?? 120_000,
       headerWaitTimeout: input.webLimits?.headerWaitTimeout ?? 30_000,
+      entityBodyTimeout: input.webLimits?.entityBodyTimeout ?? 120_000,
     },
     logs: {
       maxBytes: input.logs?.maxBytes ?? HOST_DEFAULTS.logsMaxBytes,

@@ -185,6 +185,9 @@ const processModelSchema = z.strictObject({
   group: optionalName().optional(),
   eventLoopDelayLimit: duration().optional(),
   eventLoopDelayTime: duration().optional(),
+  requestTimeout: duration().optional(),
+  queueTimeout: duration().optional(),
+  maxConcurrentRequestsPerWorker: count(0).optional(),
 });
 
 const periodicRestartSchema = z.strictObject({
@@ -212,6 +215,8 @@ const failureSchema = z.strictObject({
   orphanAction: argv(true).optional(),
   maxOrphanedProcesses: count(0).optional(),
   autoShutdownAction: argv(true).optional(),
+  blockedRequestLimit: count(0).optional(),
+  blockedRequestTime: duration(1).optional(),
 });
 
 const cpuSchema = z.strictObject({
@@ -274,6 +279,7 @@ const adminSchema = z.strictObject({
 const webLimitsSchema = z.strictObject({
   connectionTimeout: duration(1).optional(),
   headerWaitTimeout: duration(1).optional(),
+  entityBodyTimeout: duration().optional(),
 });
 
 const logsSchema = z.strictObject({

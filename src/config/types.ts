@@ -106,6 +106,26 @@ export interface ProcessModelConfig {
    */
   readonly eventLoopDelayLimit: number;
   readonly eventLoopDelayTime: number;
+  /**
+   * A request whose worker sends no response head within this is answered 504 and not retried
+   * (IIS FastCGI `requestTimeout`); 0 = no limit. Default 90s.
+   */
+  readonly requestTimeout: number;
+  /** A request queued longer than this is refused with 503 `QueueFull` (HTTP.sys RequestQueue timer). Default 2m. */
+  readonly queueTimeout: number;
+  /**
+   * Requests one worker holds at once; past it requests queue even with workers ready, and
+   * `queueLength` refuses the excess with 503 at once. 0 = unlimited. Default 0.
+   */
+  readonly maxConcurrentRequestsPerWorker: number;
+}
+
+/** The front door's connection timers (IIS webLimits / HTTP.sys timers), in ms. */
+export interface WebLimitsConfig {
+  readonly connectionTimeout: number;
+  readonly headerWaitTimeout: number;
+  /** A request body that sends nothing for this long is answered 408 and its connection closed (HTTP.sys EntityBody timer); 0 = none. Default 2m. */
+  readonly entityBodyTimeout: number;
 }
 
 export interface PeriodicRestartConfig {
@@ -153,6 +173,13 @@ export interface FailureConfig {
   readonly maxOrphanedProcesses: number;
   /** argv run when the host stops the pool by itself; "{pool}" is replaced. Default null. */
   readonly autoShutdownAction: readonly string[] | null;
+  /**
+   * A worker holding this many requests that have waited blockedRequestTime each without a
+   * response head is unhealthy: a hang report, then an overlapping recycle (5078). 0 = off. Default 0.
+   */
+  readonly blockedRequestLimit: number;
+  /** How long a request waits without a response head before it counts as blocked. Default 90s. */
+  readonly blockedRequestTime: number;
 }
 
 export interface CpuConfig {
@@ -234,7 +261,7 @@ export interface HostConfig {
    * after connectionTimeout (default 2m, as IIS); a request head must arrive whole within
    * headerWaitTimeout of its first bytes, else 408 (default 30s; IIS leaves it to HTTP.sys).
    */
-  readonly webLimits: { readonly connectionTimeout: number; readonly headerWaitTimeout: number };
+  readonly webLimits: WebLimitsConfig;
   /**
    * Log files: each (the pools' output logs, the access log) is rotated past maxBytes (default
    * 10MB), keeping maxFiles (default 5). accessFormat: the access log of every request, `w3c`

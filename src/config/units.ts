@@ -10,16 +10,10 @@
  *   attributes are: KB = KiB = 1024 bytes, MB = MiB = 1024², GB = GiB = 1024³.
  * - A CPU limit is IIS's integer, in 1/1000 of a percent of all CPUs (25000 = 25%), or "25%".
  */
+import { PaddockError } from '../paddock-error.ts';
 
 /** A value in the configuration file that cannot be read; `code` is stable for callers. */
-export class ConfigValueError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ConfigValueError';
-    this.code = code;
-  }
-}
+export class ConfigValueError extends PaddockError {}
 
 const MS_PER_UNIT: Readonly<Record<string, number>> = {
   ms: 1,

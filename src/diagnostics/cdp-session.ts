@@ -3,15 +3,10 @@
  * a time limit each, and a wait for an event. Just what a hang capture needs from a worker's
  * inspector; nothing here ever throws past `close()`.
  */
+import { PaddockError } from '../paddock-error.ts';
 
 /** A CDP error with a stable code. */
-export class CdpError extends Error {
-  readonly code: 'CdpConnectFailed' | 'CdpTimeout' | 'CdpClosed' | 'CdpCommandFailed';
-  constructor(code: CdpError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class CdpError extends PaddockError<'CdpConnectFailed' | 'CdpTimeout' | 'CdpClosed' | 'CdpCommandFailed'> {}
 
 interface Pending {
   readonly resolve: (result: Record<string, unknown>) => void;

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CrashBucket, CrashReport, ReportKind } from './report-types.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface CrashStoreLimits {
   /** Reports kept. Default 200. */
@@ -32,11 +33,9 @@ export const DEFAULT_STORE_LIMITS: CrashStoreLimits = {
 };
 
 /** Thrown by `open()`; `save()` and reads report failures to their caller. */
-export class CrashStoreError extends Error {
-  readonly code: 'CrashStoreOpenFailed' | 'CrashStoreWriteFailed';
+export class CrashStoreError extends PaddockError<'CrashStoreOpenFailed' | 'CrashStoreWriteFailed'> {
   constructor(code: CrashStoreError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.code = code;
+    super(code, message, { cause, step: code === 'CrashStoreOpenFailed' ? 'open the crash index' : 'store a crash report' });
   }
 }
 
@@ -67,6 +66,15 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE INDEX IF NOT EXISTS buckets_last ON buckets (last_seen);
 `;
 
+/** Poison requests a bucket keeps. */
+const poisonKept = 20;
+
+/** Columns added after the first schema, put into an index made before them. */
+function migrate(db: DatabaseSync): void {
+  const columns = (db.prepare('PRAGMA table_info(buckets)').all() as Array<{ name: string }>).map((c) => c.name);
+  if (!columns.includes('poison')) db.exec(`ALTER TABLE buckets ADD COLUMN poison TEXT NOT NULL DEFAULT '[]'`);
+}
+
 /** A report or bucket id: letters, digits, '.', '_', '-' (never a path). */
 export const REPORT_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -81,6 +89,7 @@ interface BucketRow {
   top: string;
   error: string;
   latest: string | null;
+  poison: string;
 }
 
 /** The report files and bucket index of one host. */
@@ -108,6 +117,7 @@ export class CrashStore {
       db = new DatabaseSync(join(dir, 'index.db'));
       db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=250;');
       db.exec(SCHEMA);
+      migrate(db);
       return new CrashStore(dir, db, { ...DEFAULT_STORE_LIMITS, ...limits });
     } catch (err) {
       try { db?.close(); } catch { /* already failing */ }
@@ -148,16 +158,17 @@ export class CrashStore {
     const keptCore = report.core?.status === 'kept' ? report.core.path : null;
     this.#db.prepare('INSERT OR REPLACE INTO reports (id, bucket, kind, pool, ts, bytes, core, core_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(report.id, report.bucket, report.kind, report.pool, ts, Buffer.byteLength(text), keptCore, keptCore ? (report.core?.bytes ?? 0) : 0);
-    const old = this.#db.prepare('SELECT pools FROM buckets WHERE bucket = ?').get(report.bucket) as { pools: string } | undefined;
+    const old = this.#db.prepare('SELECT pools, poison FROM buckets WHERE bucket = ?').get(report.bucket) as { pools: string; poison: string } | undefined;
+    const poison = [...(old ? (JSON.parse(old.poison) as string[]) : []), ...(report.poisonRequests ?? [])].slice(-poisonKept);
     const pools = old ? (JSON.parse(old.pools) as string[]) : [];
     if (!pools.includes(report.pool)) pools.push(report.pool);
     const error = report.error.message ? `${report.error.type}: ${report.error.message}` : report.error.type;
     if (old) {
-      this.#db.prepare('UPDATE buckets SET count = count + 1, last_seen = max(last_seen, ?), first_seen = min(first_seen, ?), pools = ?, top = ?, error = ? WHERE bucket = ?')
-        .run(ts, ts, JSON.stringify(pools), JSON.stringify(report.top), error.slice(0, 500), report.bucket);
+      this.#db.prepare('UPDATE buckets SET count = count + 1, last_seen = max(last_seen, ?), first_seen = min(first_seen, ?), pools = ?, top = ?, error = ?, poison = ? WHERE bucket = ?')
+        .run(ts, ts, JSON.stringify(pools), JSON.stringify(report.top), error.slice(0, 500), JSON.stringify(poison), report.bucket);
     } else {
-      this.#db.prepare('INSERT INTO buckets (bucket, kind, signature, count, first_seen, last_seen, pools, top, error) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)')
-        .run(report.bucket, report.kind, report.signature, ts, ts, JSON.stringify(pools), JSON.stringify(report.top), error.slice(0, 500));
+      this.#db.prepare('INSERT INTO buckets (bucket, kind, signature, count, first_seen, last_seen, pools, top, error, poison) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)')
+        .run(report.bucket, report.kind, report.signature, ts, ts, JSON.stringify(pools), JSON.stringify(report.top), error.slice(0, 500), JSON.stringify(poison));
     }
     return { removed: this.#enforceLimits() };
   }
@@ -281,6 +292,7 @@ function toBucket(row: BucketRow): CrashBucket {
     top: JSON.parse(row.top) as string[],
     error: row.error,
     latest: row.latest,
+    poisonRequests: JSON.parse(row.poison ?? '[]') as string[],
   };
 }
 

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { PoolConfig } from '../config/types.ts';
-import type { PoolDiagnostics } from '../pools/pool.ts';
+import type { HangCause, PoolDiagnostics } from '../pools/pool.ts';
 import type { WorkerProcess, ExitFacts } from '../supervisor/worker-process.ts';
 import type { EventLog, PaddockEvent } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
@@ -79,6 +79,12 @@ interface Armed {
 }
 
 /** Report ids: kind, UTC time, worker, a random suffix (worker ids restart with the host). */
+/** A crash report that names the poison requests it was a second death of. */
+function withPoison(report: CrashReport, poison: readonly string[]): CrashReport {
+  const text = `${poison.join(', ')} ${poison.length === 1 ? 'was' : 'were'} in hand at 2 worker deaths: the request is the cause of this crash, and it was not retried again.`;
+  return { ...report, poisonRequests: poison, notes: [text, ...report.notes] };
+}
+
 function newReportId(kind: 'crash' | 'hang', workerId: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${kind}-${stamp}-${workerId}-${randomBytes(2).toString('hex')}`;
@@ -164,7 +170,7 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     return {};
   }
 
-  onCrash(worker: WorkerProcess, exit: ExitFacts, crashEventSeq: number): void {
+  onCrash(worker: WorkerProcess, exit: ExitFacts, crashEventSeq: number, poison: readonly string[] = []): void {
     const detectedAt = Date.now();
     const pool = worker.pool;
     const armed = this.#armed.has(pool.name);
@@ -204,7 +210,7 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
         armed,
         limits: this.#limits,
       });
-      this.#save(report, pool.env, EventIds.CrashReport);
+      this.#save(poison.length === 0 ? report : withPoison(report, poison), pool.env, EventIds.CrashReport);
       output?.forget(worker.id);
       this.#registry.forget(worker.id);
       if (armed) this.#armed.delete(pool.name);
@@ -212,7 +218,7 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     })(), worker, 'crash');
   }
 
-  captureHang(worker: WorkerProcess): Promise<void> {
+  captureHang(worker: WorkerProcess, cause?: HangCause): Promise<void> {
     const pool = worker.pool;
     const armed = this.#armed.has(pool.name);
     if ((!pool.diagnostics.hangReports && !armed) || this.#closed) return Promise.resolve();
@@ -226,7 +232,8 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
       const report = await captureHangReport({
         id: newReportId('hang', worker.id),
         facts,
-        pingEventSeq: this.#pingEventSeq(pool.name, worker.id),
+        pingEventSeq: cause !== undefined ? cause.eventSeq : this.#pingEventSeq(pool.name, worker.id),
+        cause: cause === undefined ? undefined : { type: cause.type, message: cause.message },
         detectedAt,
         stderrTail: () => output()?.tail(worker.id, 'stderr') ?? [],
         stdoutTail: () => output()?.tail(worker.id, 'stdout') ?? [],

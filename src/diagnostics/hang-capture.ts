@@ -28,6 +28,8 @@ export interface HangCaptureInput {
   readonly stdoutTail: () => readonly string[];
   readonly armed: boolean;
   readonly limits: HangCaptureLimits;
+  /** Why, when it is not a missed ping: requests blocked on a worker whose event loop may be free. */
+  readonly cause?: { readonly type: string; readonly message: string };
 }
 
 /** The error type of every hang report. */
@@ -62,6 +64,9 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
         notes.push(`JavaScript stack taken through the inspector in ${js.tookMs} ms${js.closed ? '; the inspector was closed again' : '; the inspector may still listen on 127.0.0.1'}.`);
       } catch (err) {
         notes.push(`No JavaScript stack: ${(err as Error).message}. Native stacks were taken with gdb instead.`);
+        // A free event loop never reaches the pause: the blocked requests wait on I/O or a promise
+        // that never settles, and no JavaScript frame runs on their behalf.
+        if (input.cause !== undefined) notes.push('The event loop did not run JavaScript while the inspector waited: the blocked requests wait on I/O, a timer or a promise that never settles, not in a busy loop.');
       }
     }
     if (source === 'none') {
@@ -84,7 +89,8 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
     stack = [script, ...stack];
     notes.push(`The worker was running ${script.file} (the request in hand); its native stacks follow.`);
   }
-  const sig = signatureOf('hang', HANG_ERROR_TYPE, stack, facts.pool.name);
+  const errorType = input.cause?.type ?? HANG_ERROR_TYPE;
+  const sig = signatureOf('hang', errorType, stack, facts.pool.name);
   const pm = facts.pool.processModel;
   return {
     id: input.id,
@@ -97,7 +103,7 @@ export async function captureHangReport(input: HangCaptureInput): Promise<CrashR
     pid,
     exit: null,
     uptimeMs: Date.now() - facts.createdAt,
-    error: { type: HANG_ERROR_TYPE, message: `no answer to a ping within ${pm.pingResponseTime} ms` },
+    error: input.cause ?? { type: HANG_ERROR_TYPE, message: `no answer to a ping within ${pm.pingResponseTime} ms` },
     stackSource: source,
     stack,
     threads,

@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import type { Frame } from './report-types.ts';
 import { CdpSession } from './cdp-session.ts';
 import { cleanFunctionName } from './stack-text.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface InspectorLimits {
   /** How long to wait for the inspector to listen after SIGUSR1. */
@@ -29,13 +30,7 @@ export interface InspectorStack {
 }
 
 /** Why the inspector gave no stack; a stable code for tests and reports. */
-export class InspectorCaptureError extends Error {
-  readonly code: 'InspectorSignalFailed' | 'InspectorNotListening' | 'InspectorPauseFailed';
-  constructor(code: InspectorCaptureError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export class InspectorCaptureError extends PaddockError<'InspectorSignalFailed' | 'InspectorNotListening' | 'InspectorPauseFailed'> {}
 
 const LISTENING = /Debugger listening on (ws:\/\/\S+)/;
 

@@ -81,6 +81,11 @@ export interface CrashReport {
   readonly notes: readonly string[];
   /** Event log links: the 5009 or 5010 event that triggered the capture. */
   readonly triggerEventSeq: number | null;
+  /**
+   * Requests that were in hand at this death and at an earlier one (poison requests): the cause of
+   * the crash rather than its victims. Absent when there were none.
+   */
+  readonly poisonRequests?: readonly string[];
   /** Milliseconds from the trigger (exit seen, ping missed) to the stored report. */
   readonly captureMs: number;
   /** Captured while `paddock debug POOL --next-crash` was armed. */
@@ -103,6 +108,8 @@ export interface CrashBucket {
   readonly error: string;
   /** The newest report of the bucket still stored, or null once limits removed them all. */
   readonly latest: string | null;
+  /** Poison requests seen in this bucket's reports ("GET /hang"), newest last, at most 20. */
+  readonly poisonRequests: readonly string[];
 }
 
 /** The state of `paddock debug POOL --next-crash` for one pool. */

@@ -4,7 +4,8 @@
  * alert rules carry over. 6001–6012 are the worker lifecycle and diagnostics events IIS leaves to
  * ETW; 7001 and up are the host's own. docs/events.md lists the same facts (a test keeps them in step).
  */
-import type { EventLevel } from './event-log.ts';
+/** How serious an event is (the System log's levels). */
+export type EventLevel = 'info' | 'warning' | 'error';
 
 /** Every event number, by name. A plain frozen object rather than an enum (erasable TypeScript). */
 export const EventIds = Object.freeze({
@@ -65,6 +66,14 @@ export const EventIds = Object.freeze({
   SocketActivation: 7121,
   /** systemd asked for notifications (NOTIFY_SOCKET) that the host cannot send. */
   NotifyUnavailable: 7122,
+  /** Requests of a worker answered 504: no response head within processModel.requestTimeout. */
+  RequestTimedOut: 7160,
+  /** Requests refused 503 QueueFull after waiting processModel.queueTimeout in the queue. */
+  QueueTimedOut: 7161,
+  /** A request was in hand at two worker deaths: answered 502, never retried again. */
+  PoisonRequest: 7162,
+  /** A worker reported itself unhealthy within startupTimeLimit of becoming ready: a failure toward rapid-fail. */
+  UnhealthyAtStart: 7163,
   /** `paddock drain`: every pool's readiness answers 503; the host keeps serving what arrives. */
   DrainStarted: 7200,
   /** `paddock drain --cancel`: the host is back in rotation. */
@@ -117,14 +126,18 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7120: 'Open-file limit at start: raised to the hard limit, or why not (soft and hard limits in details).',
   7121: 'The front door serves listening sockets passed by systemd (socket activation); descriptors and addresses in details.',
   7122: 'systemd asked for readiness notifications (NOTIFY_SOCKET) that the host cannot send; the reason is in details.',
+  7160: 'Requests answered 504: their worker sent no response head within processModel.requestTimeout (requests in details); not retried.',
+  7161: 'Requests refused with 503 QueueFull: they waited in the pool\'s queue longer than processModel.queueTimeout.',
+  7162: 'Poison request: a request was in hand when two workers died; it was answered 502 and not retried again.',
+  7163: 'A worker reported itself unhealthy within startupTimeLimit of becoming ready: counted as a failure toward rapid-fail.',
   7200: 'Drain started: every pool\'s readiness answers 503; the host serves what still arrives, then exits.',
   7201: 'Drain cancelled: the host is back in rotation.',
   7202: 'Drain finished (quiet for drain.idleTime, or at its deadline): the host stops.',
   7240: 'A pool\'s command names a program that is not installed or not on PATH; the pool was stopped, the others go on.',
 };
 
-const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7240]);
-const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122]);
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7240]);
+const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122, 7160, 7161, 7163]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */
 export function defaultLevel(id: number): EventLevel {

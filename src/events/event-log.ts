@@ -9,9 +9,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { defaultLevel } from './event-ids.ts';
+import { defaultLevel, type EventLevel } from './event-ids.ts';
+import { PaddockError } from '../paddock-error.ts';
 
-export type EventLevel = 'info' | 'warning' | 'error';
+export type { EventLevel } from './event-ids.ts';
 
 /** One stored event. `seq` is 0 for an event that could not be stored. */
 export interface PaddockEvent {
@@ -66,11 +67,9 @@ export interface EventLogOptions {
 }
 
 /** Thrown by `open()` and `query()`; never by `write()`. */
-export class EventLogError extends Error {
-  readonly code: 'EventLogOpenFailed' | 'EventLogQueryFailed' | 'EventLogClosed';
+export class EventLogError extends PaddockError<'EventLogOpenFailed' | 'EventLogQueryFailed' | 'EventLogClosed'> {
   constructor(code: EventLogError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
-    this.code = code;
+    super(code, message, { cause, step: code === 'EventLogOpenFailed' ? 'open events.db' : code === 'EventLogQueryFailed' ? 'query events.db' : 'use events.db' });
   }
 }
 

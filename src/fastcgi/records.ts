@@ -5,6 +5,7 @@
  * the specification allows an application to send back, so a worker that breaks framing is
  * caught at the first wrong byte rather than read as someone else's response.
  */
+import { PaddockError } from '../paddock-error.ts';
 
 /** §8: the version every record carries. */
 export const FCGI_VERSION_1 = 1;
@@ -58,14 +59,7 @@ export type RecordErrorCode =
   | 'CONTENT_TOO_LARGE' | 'NAME_VALUE_TOO_LARGE' | 'DATA_AFTER_END';
 
 /** A framing error; the connection it came on cannot be used again. */
-export class RecordError extends Error {
-  readonly code: RecordErrorCode;
-  constructor(code: RecordErrorCode, message: string) {
-    super(message);
-    this.name = 'RecordError';
-    this.code = code;
-  }
-}
+export class RecordError extends PaddockError<RecordErrorCode> {}
 
 /** The header of a record with `contentLength` bytes of content and `paddingLength` of padding. */
 export function encodeHeader(type: number, requestId: number, contentLength: number, paddingLength = 0): Buffer {

@@ -42,6 +42,8 @@ export class AccessLogFile {
   #queued = 0;
   #fh: FileHandle | null = null;
   #size = 0;
+  /** Bytes of lines written to the open file since it was opened. */
+  #linesWritten = 0;
   /** Device and inode of the open file, to notice the path now names another file. */
   #id = '';
   #pumping: Promise<void> | null = null;
@@ -95,11 +97,12 @@ export class AccessLogFile {
       try {
         if (this.#fh !== null && (await this.#replaced())) await this.#closeFile();
         if (this.#fh === null) await this.#open();
-        const parts = this.#queue.splice(0, IOV_MAX);
+        // Rotate before a file would pass maxBytes: whatever arrives, however fast, no file grows
+        // past maxBytes by more than one line.
+        // A file that holds no line yet is never rotated: a header larger than maxBytes cannot loop.
+        if (this.#size >= this.#o.maxBytes && this.#linesWritten > 0) await this.#rotate();
+        const parts = this.#nextBatch(this.#o.maxBytes - this.#size);
         const total = parts.reduce((n, b) => n + b.length, 0);
-        // Rotate before a write that would pass maxBytes, unless the file is still empty (one
-        // batch larger than maxBytes goes into a file of its own rather than looping).
-        if (this.#size > 0 && this.#size + total > this.#o.maxBytes) await this.#rotate();
         const fh = this.#fh!;
         let done = (await fh.writev(parts)).bytesWritten;
         if (done < total) {
@@ -107,12 +110,37 @@ export class AccessLogFile {
           while (done < total) done += (await fh.write(rest, done, total - done)).bytesWritten;
         }
         this.#size += total;
+        this.#linesWritten += total;
         this.#queued -= total;
         this.#failing = false;
       } catch (err) {
         await this.#fail(err as Error);
       }
     }
+  }
+
+  /**
+   * Takes up to IOV_MAX buffers from the queue, ending with the line that fills the `room` left
+   * before maxBytes (a buffer holds whole lines: it is cut after a newline).
+   */
+  #nextBatch(room: number): Buffer[] {
+    const parts: Buffer[] = [];
+    let n = 0;
+    while (this.#queue.length > 0 && parts.length < IOV_MAX) {
+      let b = this.#queue.shift()!;
+      if (n + b.length > room) {
+        const nl = b.indexOf(0x0a, Math.max(0, room - n - 1));
+        if (nl !== -1 && nl + 1 < b.length) {
+          this.#queue.unshift(b.subarray(nl + 1));
+          b = b.subarray(0, nl + 1);
+        }
+        parts.push(b);
+        break;
+      }
+      parts.push(b);
+      n += b.length;
+    }
+    return parts;
   }
 
   /** Whether the path no longer names the open file (moved, deleted, replaced). */
@@ -137,6 +165,7 @@ export class AccessLogFile {
     try {
       const st = await fh.stat();
       this.#size = st.size;
+      this.#linesWritten = 0;
       this.#id = `${st.dev}:${st.ino}`;
       // A host that restarts appends to the file: the header is written again, as IIS does, so a
       // reader always knows the fields of the lines that follow.

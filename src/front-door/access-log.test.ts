@@ -152,6 +152,38 @@ test('rotation keeps the count: access.log and at most maxFiles rotated files, e
   }
 });
 
+test('a flood of records cannot grow a file past maxBytes: each stays within one line of it, and the count holds', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const maxBytes = 16 * 1024;
+  const log = new AccessLog(options(file, { maxBytes, maxFiles: 3 }));
+  // Recorded in one go: the batches are formatted into 64 KiB chunks, each larger than maxBytes.
+  for (let i = 0; i < 20_000; i++) log.record(served(GET, { path: `/flood/${i}` }));
+  await log.close();
+  const files = readdirSync(dir).sort();
+  assert.deepEqual(files, ['access.log', 'access.log.1', 'access.log.2', 'access.log.3']);
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'latin1');
+    const longest = Math.max(...text.split('\n').map((l) => l.length + 1));
+    assert.ok(text.length <= maxBytes + longest, `${f} holds ${text.length} bytes, past maxBytes ${maxBytes} by more than a line`);
+    assert.ok(text.startsWith('#Software: Paddock\n'), `${f} opens with the directives`);
+  }
+  // The newest lines are the last records, in order.
+  const rows = readW3c(readFileSync(file, 'latin1')).rows;
+  assert.ok(rows.length > 0);
+  assert.match(rows.at(-1)!['cs-uri-stem'] ?? '', /\/flood\/19999$/);
+});
+
+test('a header larger than maxBytes costs no loop: each file takes a line', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'access.log');
+  const log = new AccessLog(options(file, { maxBytes: 10, maxFiles: 1 }));
+  for (let i = 0; i < 3; i++) log.record(served(GET));
+  await log.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['access.log', 'access.log.1']);
+  assert.equal(readW3c(readFileSync(file, 'latin1')).rows.length, 1);
+});
+
 test('a file moved away (logrotate) is noticed and a new one is opened at the path', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'access.log');

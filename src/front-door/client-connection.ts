@@ -10,21 +10,28 @@ import type { BodyFeed, ClientExchange, ExchangeOwner } from './exchange-owner.t
 import { openExchange } from './upstream-protocols.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
 import type { Upstreams } from './upstreams.ts';
-import type { FastCgiUpstreams } from './fastcgi/fastcgi-upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { Refusal } from '../pools/lease.ts';
 import { cannedResponse } from './responses.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { RequestEnding } from './request-record.ts';
 import { endedRecord } from './request-observation.ts';
+import { BodyClock, type BodyProgress, type BodyReader } from './body-watch.ts';
 
 const maxPending = 64 * 1024;
+/**
+ * The front door stops reading a client whose answers wait unsent past this many bytes: a client
+ * that pipelines requests and never reads the answers holds at most this much of the host's
+ * memory, whoever answers (a worker, or the front door itself: 404, 400, 503).
+ */
+const answerHighWater = 64 * 1024;
 /** RFC 9112 §9.6: a server that closes after its answer says so. */
 const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
 
 
 /** A client connection and its current exchange. */
-export class ClientConnection implements ExchangeOwner {
+export class ClientConnection implements ExchangeOwner, BodyReader {
   readonly socket: Socket;
   readonly forwardedFor: string;
   readonly proto: string;
@@ -36,11 +43,20 @@ export class ClientConnection implements ExchangeOwner {
   #paused = false;
   #drainWaiters: Array<() => void> = [];
   #headTimer: NodeJS.Timeout | null = null;
+  /** Reading waits until the client has read its answers (socket 'drain'). */
+  #writeBlocked = false;
+  /** #next is running: a call from within it (a refusal answered at once) only asks for another turn. */
+  #inNext = false;
+  #nextAgain = false;
+  /** The client half-closed: once every request it sent is answered, the connection ends. */
+  #clientEnded = false;
   /** Requests taken from this connection so far (answered by a worker or by the front door). */
   #taken = 0;
   /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
   #quiescing = false;
   #quiesced: (() => void) | null = null;
+  /** The EntityBody timer's clock while a request body is on its way (body-watch.ts). */
+  #body: BodyClock | null = null;
 
   constructor(socket: Socket, ctx: FrontDoorContext, proto: string) {
     this.socket = socket;
@@ -64,8 +80,9 @@ export class ClientConnection implements ExchangeOwner {
     socket.on('error', () => this.#onClose());
     socket.on('close', () => this.#onClose());
     socket.on('end', () => {
-      // The client half-closed. A response in progress still goes out; otherwise we are done.
-      if (this.#exchange === null) socket.end();
+      // The client half-closed. Requests it already sent are still answered, in order; then we are done.
+      this.#clientEnded = true;
+      this.#endIfDone();
     });
   }
 
@@ -103,6 +120,7 @@ export class ClientConnection implements ExchangeOwner {
     }
     const ex = this.#exchange;
     if (ex !== null && !ex.reqDone) {
+      if (this.#body !== null) this.#body.moved = true;
       this.#fedBody(ex, chunk, ex.feedBody(chunk, 0));
       return;
     }
@@ -111,7 +129,7 @@ export class ClientConnection implements ExchangeOwner {
       this.#stash(chunk);
       return;
     }
-    this.#pending = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#stash(chunk);
     this.#next();
   }
 
@@ -130,9 +148,41 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#pending.length > maxPending) this.pauseClient();
   }
 
-  /** Parses and starts the next request in the pending bytes, if a whole head is there. */
+  /**
+   * Parses and starts the next requests in the pending bytes, one at a time, as long as whole heads
+   * are there. A loop, never a recursion: a refusal the pool gives at once (a stopped pool) ends
+   * its exchange inside dispatch(), and the call that makes back into #next only asks this loop
+   * for another turn, so 20,000 pipelined refusals cost no stack.
+   */
   #next(): void {
+    if (this.#inNext) {
+      this.#nextAgain = true;
+      return;
+    }
+    this.#inNext = true;
+    // The answers the front door makes here go out together, in as few writes as the socket takes.
+    this.socket.cork();
+    try {
+      do {
+        this.#nextAgain = false;
+        this.#nextRequests();
+      } while (this.#nextAgain);
+    } finally {
+      this.#inNext = false;
+      this.socket.uncork();
+    }
+    // The pending bytes were taken: a client paused for holding too many of them may send more.
+    if (this.#exchange === null && this.#tunnel === null) this.resumeClient();
+    this.#endIfDone();
+  }
+
+  #nextRequests(): void {
     while (this.#exchange === null && this.#pending !== null && !this.#closed) {
+      // Backpressure on the answers: read no further request until the client reads what it has.
+      if (this.socket.writableLength > answerHighWater) {
+        this.#waitForWritable();
+        return;
+      }
       const buf = this.#pending;
       const r = parseRequestHead(buf);
       if (r.kind === 'incomplete') {
@@ -155,9 +205,10 @@ export class ClientConnection implements ExchangeOwner {
       this.#pending = null;
       if (pool === undefined) {
         this.#ended(null, head, buf, 404, 'NotFound', 'frontDoor');
-        const hasBody = head.chunked || head.contentLength > 0;
-        const notFound = cannedResponse(404, 'No site or application matches this request.', this.closing ? CLOSE : {}, head.method);
-        if (hasBody || !head.keepAlive || this.closing) return this.#sendAndClose(notFound);
+        // RFC 9112 §9.6: the answer that ends the connection says so.
+        const close = head.chunked || head.contentLength > 0 || !head.keepAlive || this.closing;
+        const notFound = cannedResponse(404, 'No site or application matches this request.', close ? CLOSE : {}, head.method);
+        if (close) return this.#sendAndClose(notFound);
         this.socket.write(notFound);
         this.#pending = rest;
         continue;
@@ -169,9 +220,26 @@ export class ClientConnection implements ExchangeOwner {
       } else if (rest !== null) {
         this.#stash(rest);
       }
+      if (!ex.reqDone && this.#ctx.bodyWatch !== undefined) {
+        this.#body = new BodyClock(Date.now());
+        this.#ctx.bodyWatch.add(this);
+      }
       ex.dispatch();
-      return;
     }
+  }
+
+  /** Stops reading until the client has taken the answers waiting for it. */
+  #waitForWritable(): void {
+    if (this.#writeBlocked) return;
+    this.#writeBlocked = true;
+    this.pauseClient();
+  }
+
+  /** A client that half-closed has nothing more to ask once nothing is in hand or pending. */
+  #endIfDone(): void {
+    if (!this.#clientEnded || this.#closed || this.#exchange !== null || this.#tunnel !== null || this.#writeBlocked) return;
+    this.#closed = true;
+    this.socket.end();
   }
 
   /**
@@ -196,6 +264,22 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#headTimer === null) return;
     clearTimeout(this.#headTimer);
     this.#headTimer = null;
+  }
+
+  bodyProgress(now: number, limitMs: number): BodyProgress {
+    const ex = this.#exchange;
+    if (ex === null || ex.reqDone || this.#closed || this.#tunnel !== null || this.#body === null) return 'done';
+    return this.#body.progress(now, limitMs, this.#paused);
+  }
+
+  bodyTimedOut(limitMs: number): void {
+    const ex = this.#exchange;
+    if (ex === null || ex.reqDone || this.#closed) return;
+    ex.abandon();
+    this.#exchange = null;
+    this.#exchangeEnded(ex, 408, 'Timer_EntityBody', 'frontDoor');
+    if (ex.sentToClient) this.#destroy();
+    else this.#sendAndClose(cannedResponse(408, `The request body sent nothing for ${limitMs} ms (entityBodyTimeout).`));
   }
 
   /** A bug met on this connection costs this connection only, never the front door. */
@@ -243,7 +327,7 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   resumeClient(): void {
-    if (!this.#paused) return;
+    if (!this.#paused || this.#writeBlocked) return;
     if (this.#pending !== null && this.#pending.length > maxPending) return;
     this.#paused = false;
     this.socket.resume();
@@ -257,6 +341,11 @@ export class ClientConnection implements ExchangeOwner {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const fn of waiters) fn();
+    if (this.#writeBlocked && !this.#closed) {
+      this.#writeBlocked = false;
+      this.resumeClient();
+      this.#next();
+    }
   }
 
   exchangeDone(ex: ClientExchange, close: boolean): void {
@@ -273,7 +362,7 @@ export class ClientConnection implements ExchangeOwner {
       return;
     }
     this.resumeClient();
-    if (this.#pending !== null) this.#next();
+    this.#next();
   }
 
   abort(ex: ClientExchange): void {
@@ -305,8 +394,9 @@ export class ClientConnection implements ExchangeOwner {
       }
       return;
     }
-    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(this.closing ? CLOSE : {}) }, ex.head.method);
-    if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
+    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
+    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(close ? CLOSE : {}) }, ex.head.method);
+    if (close) return this.#sendAndClose(response);
     this.socket.write(response);
     this.#nextExchange(false);
   }
@@ -323,6 +413,22 @@ export class ClientConnection implements ExchangeOwner {
   badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
     this.#exchangeEnded(ex, 502, reason, 'frontDoor');
     const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, this.closing ? CLOSE : {}, ex.head.method);
+    if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
+      this.#exchange = null;
+      return this.#sendAndClose(response);
+    }
+    this.socket.write(response);
+    this.#nextExchange(false);
+  }
+
+  gatewayTimeout(ex: ClientExchange, limitMs: number): void {
+    this.#workerFailed(ex, 504, 'RequestTimeout', `The worker of pool '${ex.pool.name}' sent no response within ${limitMs} ms (requestTimeout).`);
+  }
+
+  /** A front-door answer for a request its worker failed to answer in time: the connection stays when the request was read whole. */
+  #workerFailed(ex: ClientExchange, status: 504, reason: string, text: string): void {
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    const response = cannedResponse(status, text, this.closing ? CLOSE : {}, ex.head.method);
     if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
       this.#exchange = null;
       return this.#sendAndClose(response);
@@ -367,6 +473,7 @@ export class ClientConnection implements ExchangeOwner {
 
   #onClose(): void {
     this.#clearHeadTimer();
+    this.#ctx.bodyWatch?.delete(this);
     if (this.#closed && this.#exchange === null && this.#tunnel === null) {
       this.#ctx.connections.delete(this);
       return;

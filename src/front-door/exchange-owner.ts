@@ -37,6 +37,8 @@ export interface ExchangeOwner {
   answer(exchange: ClientExchange, status: number, reason: string, message: string): void;
   /** Answers 502; `message` says what the worker did (default: it ended before answering). */
   badGateway(exchange: ClientExchange, reason: string, message?: string): void;
+  /** Answers 504: the worker sent no response head within requestTimeout (`limitMs`). */
+  gatewayTimeout(exchange: ClientExchange, limitMs: number): void;
   /** The host drains (`paddock drain`): this connection closes after the answer in progress. */
   readonly closing: boolean;
 }

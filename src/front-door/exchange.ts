@@ -9,7 +9,10 @@
  * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
  * keeps its connection when the request was read whole (DESIGN §5). A worker that drops the
  * connection but lives on gets the retry itself, on a new connection. A worker that answers with
- * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death.
+ * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death. A request
+ * that was in hand at two deaths is the cause, not a victim (a poison request): 502, never a third
+ * try. A worker that sends no response head within requestTimeout gets its client a 504, and the
+ * request is not retried: the app is slow, it did not crash.
  */
 import type { RequestHead, ResponseHead } from './http-parser.ts';
 import { parseResponseHead, responseBodyKind } from './http-parser.ts';
@@ -43,6 +46,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #workerId: string | null = null;
   readonly startedAt = Date.now();
   #attempts = 0;
+  /** Workers that died (or hung) with this request in hand. */
+  #deaths = 0;
   readonly #retriable: boolean;
   // request body
   #reqRemaining: number;
@@ -105,6 +110,18 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   }
   get request(): RequestHead {
     return this.head;
+  }
+  get deathsInHand(): number {
+    return this.#deaths;
+  }
+
+  /** No response head within requestTimeout: 504, the worker's connection closed, no retry. */
+  timedOut(limitMs: number): void {
+    if (this.#finished || this.#lease === null || this.#stage !== 'head') return;
+    this.#finished = true;
+    this.#release('timedOut');
+    this.pool.countRefusal('RequestTimeout');
+    this.owner.gatewayTimeout(this, limitMs);
   }
 
   /** Asks the pool for a worker; granted now, queued, or refused. */
@@ -204,6 +221,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
         return;
       }
       const h = r.head;
+      this.#lease?.responseBegan();
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // 100 Continue and friends go to the client as they are; the real head follows.
         this.observation.firstByte();
@@ -343,9 +361,25 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       this.#retryOnVerdict(worker);
       return;
     }
+    if (this.#deaths > 0 && !this.#malformed) {
+      // It was retried after a death: if this worker died too, the request is the cause.
+      whenExitedOr(worker, verdictMs, () => this.#gaveUp(diedWith(worker)));
+      return;
+    }
+    this.#gaveUp(false);
+  }
+
+  /** The request is answered 502: its worker failed it and it is not tried again. */
+  #gaveUp(poison: boolean): void {
+    if (this.#finished) return; // the client left meanwhile
     this.#finished = true;
-    this.pool.countRefusal('Connection_Abandoned_By_AppPool');
-    this.owner.badGateway(this, 'Connection_Abandoned_By_AppPool', this.#malformed ? 'answered with a response that is not valid HTTP' : undefined);
+    if (poison) this.#deaths++;
+    const reason = poison ? 'PoisonRequest' : 'Connection_Abandoned_By_AppPool';
+    this.pool.countRefusal(reason);
+    const message = poison
+      ? `ended before answering this request, as the worker before it did: it was in hand at ${this.#deaths} worker deaths and is not tried again`
+      : this.#malformed ? 'answered with a response that is not valid HTTP' : undefined;
+    this.owner.badGateway(this, reason, message);
   }
 
   /**
@@ -358,12 +392,14 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
    */
   #retryOnVerdict(worker: LeasedWorker): void {
     if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker;
       this.dispatch();
       return;
     }
     whenExitedOr(worker, verdictMs, () => {
       if (this.#finished) return; // the client left meanwhile
+      if (diedWith(worker)) this.#deaths++;
       this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
       this.dispatch();
     });
@@ -379,6 +415,11 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     }
     this.#release(this.#stage === 'tunnel' ? 'upgraded' : 'clientGone');
   }
+}
+
+/** Whether the worker that failed a request is dead or dying (exited, or hung and about to be killed). */
+function diedWith(worker: LeasedWorker): boolean {
+  return worker.exitFacts !== null || worker.hung;
 }
 
 /** Callbacks waiting for a worker's exit, by worker: one reaction to its exit however many wait. */

@@ -20,12 +20,17 @@ export interface ForwardedFor {
  * (forwarded-prefix.ts).
  */
 export function buildForwardedHead(head: RequestHead, raw: Buffer, client: ForwardedFor, app: MountedApp | null = null): Buffer[] {
-  const host = head.hostRaw ?? '';
+  // RFC 9112 §3.2.2: the authority of an absolute-form target is the request's host, whatever the
+  // Host field says. It routed the request, so it is the Host the worker is told, with the target
+  // in origin-form, as an origin server expects it (RFC 9112 §3.2.1).
+  const authority = head.authority;
+  const host = authority ?? head.hostRaw ?? '';
   const extra = `X-Forwarded-For: ${client.forwardedFor}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${host}\r\n${prefixField(app)}\r\n`;
-  const requestLine = strippedRequestLine(app, head);
+  const requestLine = strippedRequestLine(app, head) ?? (authority === null ? null : `${head.method} ${originTarget(head.target)} HTTP/1.${head.versionMinor}\r\n`);
   if (requestLine !== null) {
     const fields = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
-    return [Buffer.from(requestLine + withoutForwarded(fields, head).join('') + extra, 'latin1')];
+    const hostField = authority === null ? '' : `Host: ${authority}\r\n`;
+    return [Buffer.from(requestLine + hostField + withoutForwarded(fields, head).join('') + extra, 'latin1')];
   }
   if (!head.hasForwardedHeaders) {
     // An X-Forwarded-For from the client stays: a second field line appends to the list (RFC 9110 §5.3).
@@ -41,16 +46,30 @@ export function buildForwardedHead(head: RequestHead, raw: Buffer, client: Forwa
   return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(withoutForwarded(lines, head).join('') + extra, 'latin1')];
 }
 
-/** Field lines with CRLF; the client may not claim a scheme, host or prefix on the front door's behalf. */
+/**
+ * Field lines with CRLF; the client may not claim a scheme, host or prefix on the front door's
+ * behalf. With an absolute-form target the Host field goes too: the target's authority replaces it.
+ */
 function withoutForwarded(lines: readonly string[], head: RequestHead): string[] {
   const out: string[] = [];
+  const dropHost = head.authority !== null;
   for (const l of lines) {
     if (l === '') continue;
-    if (head.hasForwardedHeaders) {
-      const name = l.slice(0, l.indexOf(':')).toLowerCase();
+    if (head.hasForwardedHeaders || dropHost) {
+      const name = l.slice(0, l.indexOf(':')).trimEnd().toLowerCase();
       if (name === 'x-forwarded-proto' || name === 'x-forwarded-host' || name === 'x-forwarded-prefix') continue;
+      if (dropHost && name === 'host') continue;
     }
     out.push(l + '\r\n');
   }
   return out;
+}
+
+/** The origin-form of an absolute-form target: "http://h:81/a?q" → "/a?q", "http://h?q" → "/?q". */
+export function originTarget(target: string): string {
+  const from = target.indexOf('//') + 2;
+  let i = from;
+  while (i < target.length && target[i] !== '/' && target[i] !== '?') i++;
+  const rest = target.slice(i);
+  return rest === '' || rest[0] === '?' ? '/' + rest : rest;
 }

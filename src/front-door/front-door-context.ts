@@ -6,8 +6,9 @@ import type { Pool } from '../pools/pool.ts';
 import type { AccessLog } from './access-log.ts';
 import type { Router } from './router.ts';
 import type { Upstreams } from './upstreams.ts';
-import type { FastCgiUpstreams } from './fastcgi/fastcgi-upstreams.ts';
+import type { FastCgiUpstreams } from './fastcgi-upstreams.ts';
 import type { RequestRecord } from './request-record.ts';
+import type { BodyWatch } from './body-watch.ts';
 
 /** The client connections a front door holds (their sockets, and their graceful end at host stop). */
 export interface HeldConnection {
@@ -19,7 +20,9 @@ export interface HeldConnection {
 export interface FrontDoorContext {
   router: Router;
   /** Timers of client connections, in ms (webLimits). */
-  limits: { connectionTimeout: number; headerWaitTimeout: number };
+  limits: { connectionTimeout: number; headerWaitTimeout: number; entityBodyTimeout?: number };
+  /** The connections reading a request body, swept for webLimits.entityBodyTimeout. */
+  readonly bodyWatch?: BodyWatch;
   readonly pools: ReadonlyMap<string, Pool>;
   /** Keep-alive connections to the workers, for the HTTP upstream protocol. */
   readonly upstreams: Upstreams;

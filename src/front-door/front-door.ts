@@ -12,7 +12,8 @@ import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import { Router } from './router.ts';
 import { Upstreams } from './upstreams.ts';
-import { FastCgiUpstreams } from './fastcgi/fastcgi-upstreams.ts';
+import { FastCgiUpstreams } from './fastcgi-upstreams.ts';
+import { BodyWatch } from './body-watch.ts';
 import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 
 export type { FrontDoorContext } from './front-door-context.ts';
@@ -23,7 +24,8 @@ export class FrontDoor {
   readonly #servers: Server[] = [];
 
   constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
-    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set() };
+    const bodyWatch = new BodyWatch(() => this.context.limits.entityBodyTimeout ?? 0);
+    this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set(), bodyWatch };
   }
 
   /** Replaces the routes and timers (config reload); connections keep going. */
@@ -86,6 +88,7 @@ export class FrontDoor {
 
   /** Closes every client connection now. */
   destroyConnections(): void {
+    this.context.bodyWatch?.stop();
     for (const c of this.context.connections) c.socket.destroy();
     this.context.connections.clear();
   }

@@ -8,7 +8,7 @@ import type { RequestHead } from './http-parser.ts';
 import type { ClientExchange, ExchangeOwner } from './exchange-owner.ts';
 import { Exchange } from './exchange.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
-import { FastCgiExchange } from './fastcgi/fastcgi-exchange.ts';
+import { FastCgiExchange } from './fastcgi-exchange.ts';
 
 /** The exchange that carries `head` (read from `raw`) to a worker of `pool`, for the app it was routed to. */
 export function openExchange(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null): ClientExchange {

@@ -21,6 +21,7 @@ import { formatBinding } from '../config/binding.ts';
 import type { Binding, HostConfig } from '../config/types.ts';
 import type { LbHost } from './host-list.ts';
 import { routeTable, type RouteGroup } from './route-table.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export type LbMode = 'http' | 'tcp';
 
@@ -41,14 +42,7 @@ export interface HaproxyOptions {
 }
 
 /** A farm the config cannot describe; `code` is stable. */
-export class LbConfigError extends Error {
-  readonly code: 'LB_NO_HEALTH_PORT' | 'LB_NO_POOLS';
-  constructor(code: LbConfigError['code'], message: string) {
-    super(message);
-    this.name = 'LbConfigError';
-    this.code = code;
-  }
-}
+export class LbConfigError extends PaddockError<'LB_NO_HEALTH_PORT' | 'LB_NO_POOLS'> {}
 
 /** HAProxy's time format: "200ms", "2s", "2m". */
 export function haproxyTime(ms: number): string {

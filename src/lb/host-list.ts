@@ -5,6 +5,7 @@
  * checks answer (default: `health.listen`, else `admin.tcp`). Hosts of one farm usually share
  * the config and so the ports; two hosts on one machine (a test, a demo) need their own.
  */
+import { PaddockError } from '../paddock-error.ts';
 
 /** One Paddock host of a farm. */
 export interface LbHost {
@@ -17,11 +18,9 @@ export interface LbHost {
 }
 
 /** A `--hosts` entry that cannot be read; `code` is stable. */
-export class HostListError extends Error {
-  readonly code = 'LB_BAD_HOSTS';
+export class HostListError extends PaddockError<'LB_BAD_HOSTS'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'HostListError';
+    super('LB_BAD_HOSTS', message, { step: 'read --hosts' });
   }
 }
 

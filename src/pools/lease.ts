@@ -8,9 +8,10 @@
  * so a pool never knows what protocol or socket carries a request, and a second upstream protocol
  * (FastCGI) brings its own connector and leaves the pool as it is.
  */
-import type { WorkerAddress } from '../supervisor/spawn-spec.ts';
+import type { WorkerAddress } from '../supervisor/worker-port.ts';
 import type { ConnectionsVerdict, ExitFacts, RequestInHand, WorkerProcess } from '../supervisor/worker-process.ts';
 import type { WorkerState } from '../supervisor/worker-state.ts';
+import type { HeldRequest } from './policy/request-limits.ts';
 
 /** How a request ended, as its lease is released. */
 export type LeaseOutcome =
@@ -23,7 +24,9 @@ export type LeaseOutcome =
   /** The client went away, or broke its own framing: the connection to the worker is closed. */
   | 'clientGone'
   /** The request became a tunnel (101 Switching Protocols) and the tunnel has now closed, from either side. */
-  | 'upgraded';
+  | 'upgraded'
+  /** The worker sent no response head within requestTimeout: the front door answered 504 and closes the connection to the worker. */
+  | 'timedOut';
 
 /** What the front door sees of a leased worker: read-only. */
 export interface LeasedWorker {
@@ -68,10 +71,17 @@ export interface Waiter<C = unknown> {
   /** The pool granted a worker: the lease is the waiter's until it releases it. */
   grant(lease: Lease<C>): void;
   refuse(refusal: Refusal): void;
+  /**
+   * Its worker sent no response head within requestTimeout (`limitMs`): answer 504 and release
+   * the lease, never retrying. A waiter without it is never timed out.
+   */
+  timedOut?(limitMs: number): void;
+  /** Workers that died with this request in hand before this lease (a retry after a death has 1). */
+  readonly deathsInHand?: number;
 }
 
 /** Why the front door refused a request: the HTTP.sys reason phrases of the access log. */
-export type RefusalReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'Connection_Abandoned_By_AppPool';
+export type RefusalReason = 'QueueFull' | 'AppOffline' | 'Disabled' | 'AppShutdown' | 'Connection_Abandoned_By_AppPool' | 'RequestTimeout' | 'PoisonRequest';
 
 export interface Refusal {
   readonly reason: RefusalReason;
@@ -80,22 +90,26 @@ export interface Refusal {
 }
 
 /** Told when a lease ends (the pool: count it, maybe recycle, serve the next waiter). */
-export type LeaseEnded = (worker: WorkerProcess) => void;
+export type LeaseEnded = (worker: WorkerProcess, lease: Lease, outcome: LeaseOutcome) => void;
 
 /** One request's hold on one worker. */
-export class Lease<C = unknown> implements RequestInHand {
+export class Lease<C = unknown> implements RequestInHand, HeldRequest {
   readonly #worker: WorkerProcess;
   readonly #waiter: Waiter<C>;
   readonly #ended: LeaseEnded;
   /** The front door's connection to the worker, for this request only. */
   readonly connection: C;
+  /** When the pool granted the worker (the pool's clock): the request limits measure from here. */
+  readonly grantedAt: number;
   #tunnel = false;
   #released = false;
+  #responseStarted = false;
 
-  constructor(worker: WorkerProcess, waiter: Waiter<C>, ended: LeaseEnded) {
+  constructor(worker: WorkerProcess, waiter: Waiter<C>, ended: LeaseEnded, grantedAt = 0) {
     this.#worker = worker;
     this.#waiter = waiter;
     this.#ended = ended;
+    this.grantedAt = grantedAt;
     this.connection = waiter.connector.connect(worker, waiter.freshConnection);
     worker.beginRequest(this);
   }
@@ -107,6 +121,29 @@ export class Lease<C = unknown> implements RequestInHand {
 
   get released(): boolean {
     return this.#released;
+  }
+  /** The request became a tunnel (101). */
+  get tunnel(): boolean {
+    return this.#tunnel;
+  }
+  /** The worker sent a response head (1xx included). */
+  get responseStarted(): boolean {
+    return this.#responseStarted;
+  }
+  /** Workers that died with this request in hand before this lease: 1 makes a death now a poison request's second. */
+  get deathsBefore(): number {
+    return this.#waiter.deathsInHand ?? 0;
+  }
+
+  /** The worker began to answer: requestTimeout and the blocked-request count no longer apply. */
+  responseBegan(): void {
+    this.#responseStarted = true;
+  }
+
+  /** requestTimeout passed without a response head: the waiter answers 504 and releases the lease. */
+  expire(limitMs: number): void {
+    if (this.#released) return;
+    if (this.#waiter.timedOut !== undefined) this.#waiter.timedOut(limitMs);
   }
 
   /** "GET /path" for crash reports; the query string only where the pool's diagnostics allow it. */
@@ -128,6 +165,6 @@ export class Lease<C = unknown> implements RequestInHand {
     this.#released = true;
     this.#waiter.connector.release(this.connection, outcome);
     this.#worker.endRequest(this, outcome === 'workerDied' && !this.#tunnel ? 'abandoned' : this.#tunnel ? 'tunnelEnded' : 'ended');
-    this.#ended(this.#worker);
+    this.#ended(this.#worker, this as Lease, outcome);
   }
 }

@@ -1,13 +1,15 @@
 /**
  * The pure core of an application pool: which worker takes a request, the queue, when a worker
- * starts (on demand, AlwaysRunning, after a hang), the crash-loop back-off, the recycle queue and
- * rapid-fail protection. It reads facts (worker state, counters, the injected clock), never
+ * starts (on demand, AlwaysRunning, after a hang), the crash-loop back-off, the recycle queue,
+ * rapid-fail protection, and the limits on each request's life (queue wait, response time, blocked
+ * and poison requests, concurrency per worker: policy/request-limits.ts). It reads facts (worker state, counters, the injected clock), never
  * processes, sockets or timers, and says what to do through `PoolEffects`, which the pool shell
  * (pool.ts) carries out against processes and tests carry out against plain objects.
  *
  * Invariants (verifyInvariants() checks them; every scenario test calls it):
  * - a stopped pool has no queued request and no live worker but draining ones;
- * - if the queue holds a request that excludes no worker, no ready healthy worker is free to take it;
+ * - if the queue holds a request that excludes no worker, no ready healthy worker has room for it
+ *   (room: below maxConcurrentRequestsPerWorker);
  * - at most one recycle runs at a time, so a web garden never drops below N-1 ready workers.
  */
 import type { PoolConfig } from '../config/types.ts';
@@ -21,6 +23,9 @@ import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
 import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
 import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
 import { idleVerdict } from './policy/idle-policy.ts';
+import { blockedRequests, queueWaitExpired, responseOverdue, unhealthyAtStart, type HeldRequest } from './policy/request-limits.ts';
+
+export type { HeldRequest } from './policy/request-limits.ts';
 
 /** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
 export interface CoreWorker extends DispatchFacts {
@@ -39,7 +44,7 @@ export interface ExitSummary {
 }
 
 /** Where the core's decisions go. Each method is one decision; none returns until it is carried out. */
-export interface PoolEffects<W> {
+export interface PoolEffects<W, R extends HeldRequest = HeldRequest> {
   /** Start a worker (the overlapping replacement of `replacementFor` when given); null when none could start. */
   startWorker(replacementFor: W | null): W | null;
   /** Drain `worker` and stop it (`reason` goes to its exit event). */
@@ -58,7 +63,21 @@ export interface PoolEffects<W> {
   logRecycle(worker: W | null, trigger: RecycleTrigger, details: Record<string, unknown>): void;
   /** Write 5093: `replacement` exited before it was ready, `old` keeps serving. */
   logReplacementFailed(old: W, replacement: W): void;
+  /** These requests of `worker` had no response head within requestTimeout: answer each 504 (not retried), write 7160. */
+  requestsTimedOut(worker: W, requests: readonly R[], limitMs: number): void;
+  /** The core refused `count` waiters that queued longer than queueTimeout (503 QueueFull): write 7161. */
+  logQueueTimeout(count: number, limitMs: number): void;
+  /**
+   * `worker` holds blockedRequestLimit requests stuck past blockedRequestTime: it is unhealthy.
+   * Take its hang report, then call `recycleWorker(worker, 'IsapiUnhealthy', …)` (5078, overlapping).
+   */
+  blockedWorker(worker: W, requests: readonly R[]): void;
+  /** `worker` called itself unhealthy within startupTimeLimit of becoming ready: write 7163 (a failure was counted). */
+  logUnhealthyAtStart(worker: W, reason: string, sinceReadyMs: number): void;
 }
+
+/** The requests each worker holds, in grant order (oldest first), for the tick's sweep. */
+export type HeldProbe<W, R extends HeldRequest = HeldRequest> = (worker: W) => Iterable<R>;
 
 /** The memory figures a tick compares with the recycle limits (from /proc in the shell). */
 export interface MemoryProbe<W> {
@@ -78,7 +97,7 @@ const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = 
 const privateSampleMs = 5_000;
 
 /** The decisions of one pool. */
-export class PoolCore<W extends CoreWorker> {
+export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest> {
   #config: PoolConfig;
   #state: PoolState = 'stopped';
   #stopReason: PoolStopReason = 'admin';
@@ -89,7 +108,9 @@ export class PoolCore<W extends CoreWorker> {
   /** An overlapping replacement → the worker it replaces. */
   readonly #replaces = new WeakMap<W, W>();
   readonly #now: () => number;
-  readonly #effects: PoolEffects<W>;
+  readonly #effects: PoolEffects<W, R>;
+  /** Workers found holding blocked requests: flagged once, recycled after their hang report. */
+  readonly #blocked = new WeakSet<W>();
   #rapidFail: RapidFailWindow;
   readonly #recycler: Recycler<W>;
   /** Starts in a row that died before ready (the back-off's count). */
@@ -97,14 +118,14 @@ export class PoolCore<W extends CoreWorker> {
   /** A back-off delay runs: nothing starts until retryStarts(). */
   #retryPending = false;
   #lastPrivateSample = 0;
-  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, requestsPerWorker(this.#config.protocol));
+  readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, requestsPerWorker(this.#config.protocol, this.#config.processModel.maxConcurrentRequestsPerWorker));
   readonly #grant = (waiter: Waiter, worker: W): void => {
     this.#requests++;
     this.#effects.grant(waiter, worker);
   };
 
   /** `now` is the pool's clock (epoch ms). */
-  constructor(config: PoolConfig, now: () => number, effects: PoolEffects<W>) {
+  constructor(config: PoolConfig, now: () => number, effects: PoolEffects<W, R>) {
     this.#config = config;
     this.#now = now;
     this.#effects = effects;
@@ -216,15 +237,16 @@ export class PoolCore<W extends CoreWorker> {
   /** A ready worker for a request now, a refusal, or null when the waiter was queued. */
   acquire(waiter: Waiter): W | Refusal | null {
     if (this.#state !== 'started') return this.#refuse(this.refusal());
-    const worker = pickWorker(this.#workers, waiter.exclude, requestsPerWorker(this.#config.protocol));
+    const worker = this.#pick(waiter.exclude);
     if (worker !== null) {
       this.#requests++;
       // A web garden grows under traffic, one worker at a time, up to maxProcesses.
       if (this.#config.processModel.maxProcesses > 1) this.#demandStart();
       return worker;
     }
+    // Every worker is busy or at its concurrency limit (load shedding): queue, or refuse at once when the queue is full.
     if (this.queue.full) return this.#refuse(this.refusal('QueueFull'));
-    this.queue.push(waiter);
+    this.queue.push(waiter, this.#now());
     this.#demandStart();
     return null;
   }
@@ -313,11 +335,12 @@ export class PoolCore<W extends CoreWorker> {
   }
 
   /** `worker` exited (the shell has written its event). */
-  exited(worker: W, exit: ExitSummary): void {
+  exited(worker: W, exit: ExitSummary, poison = false): void {
     this.forget(worker);
     if (!exit.expected) {
       if (exit.stateBefore === 'starting') this.#startFailures++;
-      this.failure('crash');
+      // A poison request's second death is the same failure as its first: it counts once.
+      if (!poison) this.failure('crash');
     }
     const old = this.#replaces.get(worker);
     if (exit.stateBefore === 'starting' && old !== undefined && isLive(old.state)) this.#recycler.replacementFailed(old, worker);
@@ -355,13 +378,28 @@ export class PoolCore<W extends CoreWorker> {
    * replacement starts at once unless that failure stopped the pool. Returns what to do with the
    * hung worker (capture, kill or orphan).
    */
-  missedPing(worker: W, orphansNow: number): MissedPingPlan {
+  missedPing(worker: W, orphansNow: number, poison = false): MissedPingPlan {
     this.#recycler.markReplaced(worker);
-    const stopped = this.failure('pingMissed');
+    // A poison request's second death is the same failure as its first: it counts once.
+    const stopped = poison ? false : this.failure('pingMissed');
     const plan = planMissedPing(this.#config.failure, this.#config.diagnostics, stopped, orphansNow);
     const pm = this.#config.processModel;
     if (plan.replace && this.#state === 'started' && replaceAtOnce(this.active(), pm.maxProcesses, this.#config.startMode, this.queue.length)) this.#start(null);
     return plan;
+  }
+
+  /**
+   * `worker` reported itself unhealthy (IIS HSE_REQ_REPORT_UNHEALTHY): it is recycled. Within
+   * startupTimeLimit of becoming ready it is sick from its start, and that counts as a failure,
+   * so a worker that says so after every start ends in rapid-fail instead of recycling forever.
+   */
+  reportedUnhealthy(worker: W, reason: string, details: Record<string, unknown>): void {
+    const now = this.#now();
+    if (unhealthyAtStart(worker.readyAt, this.#config.processModel.startupTimeLimit, now)) {
+      this.#effects.logUnhealthyAtStart(worker, reason, now - worker.readyAt);
+      if (this.failure('unhealthyAtStart')) return;
+    }
+    this.recycleWorker(worker, 'IsapiUnhealthy', { reason, ...details });
   }
 
   // ---- recycling ---------------------------------------------------------------------------
@@ -376,9 +414,14 @@ export class PoolCore<W extends CoreWorker> {
     this.#recycler.recycle(worker, trigger, details, options);
   }
 
-  /** Periodic work (the host's tick): idle timeout, time and memory triggers, AlwaysRunning. */
-  tick(now: number, memory: MemoryProbe<W>): void {
+  /**
+   * Periodic work (the host's tick): the request limits (queue wait, response time, blocked
+   * requests), idle timeout, time and memory triggers, AlwaysRunning. One pass per tick for every
+   * request of the pool, instead of a timer per request.
+   */
+  tick(now: number, memory: MemoryProbe<W>, held: HeldProbe<W, R> = () => []): void {
     if (this.#state !== 'started') return;
+    this.#sweepRequests(now, held);
     const pm = this.#config.processModel;
     const pr = this.#config.recycling.periodicRestart;
     const samplePrivate = pr.privateMemory > 0 && now - this.#lastPrivateSample >= privateSampleMs;
@@ -404,13 +447,48 @@ export class PoolCore<W extends CoreWorker> {
     if (this.#config.startMode === 'AlwaysRunning') this.ensureWorkers();
   }
 
+  #sweepRequests(now: number, held: HeldProbe<W, R>): void {
+    const pm = this.#config.processModel;
+    const f = this.#config.failure;
+    if (pm.queueTimeout > 0 && this.queue.length > 0) {
+      const expired = this.queue.takeExpired((at) => queueWaitExpired(at, pm.queueTimeout, now));
+      if (expired.length > 0) {
+        const refusal = this.refusal('QueueFull');
+        for (const waiter of expired) {
+          this.countRefusal('QueueFull');
+          waiter.refuse(refusal);
+        }
+        this.#effects.logQueueTimeout(expired.length, pm.queueTimeout);
+      }
+    }
+    if (pm.requestTimeout <= 0 && f.blockedRequestLimit <= 0) return;
+    for (const w of [...this.#workers]) {
+      if (w.inFlight === 0) continue;
+      if (pm.requestTimeout > 0) {
+        let overdue: R[] | null = null;
+        for (const r of held(w)) {
+          if (now - r.grantedAt < pm.requestTimeout) break; // grant order: the rest are younger
+          if (responseOverdue(r, pm.requestTimeout, now)) (overdue ??= []).push(r);
+        }
+        if (overdue !== null) this.#effects.requestsTimedOut(w, overdue, pm.requestTimeout);
+      }
+      if (f.blockedRequestLimit > 0 && w.state === 'ready' && !this.#blocked.has(w) && !this.#recycler.isRecycling(w)) {
+        const blocked = blockedRequests(held(w), f.blockedRequestLimit, f.blockedRequestTime, now);
+        if (blocked !== null) {
+          this.#blocked.add(w);
+          this.#effects.blockedWorker(w, blocked);
+        }
+      }
+    }
+  }
+
   /** Checks the invariants stated at the top of this file; throws on a violation. */
   verifyInvariants(name: string): void {
     if (this.#state === 'stopped') {
       if (this.queue.length > 0) throw new Error(`pool ${name}: stopped with ${this.queue.length} queued`);
       if (this.#workers.some((w) => isLive(w.state) && w.state !== 'draining')) throw new Error(`pool ${name}: stopped with a live worker`);
     }
-    if (this.#state === 'started' && this.queue.waitingForAny && pickWorker(this.#workers, null, requestsPerWorker(this.#config.protocol)) !== null) {
+    if (this.#state === 'started' && this.queue.waitingForAny && this.#pick(null) !== null) {
       throw new Error(`pool ${name}: requests queued while a ready worker is free`);
     }
   }

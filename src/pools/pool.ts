@@ -16,7 +16,8 @@ import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts'
 import type { PoolState, PoolStopReason } from './pool-state.ts';
 import type { PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
-import { Lease, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
+import { Lease, type LeaseOutcome, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
+import { isPoison } from './policy/request-limits.ts';
 import { Orphanage } from './orphanage.ts';
 import type { FailureRecord } from './policy/rapid-fail.ts';
 import type { RecycleTrigger } from './policy/recycle-policy.ts';
@@ -45,11 +46,21 @@ export interface PoolServices {
 export interface PoolDiagnostics {
   nodeOptions(pool: PoolConfig): readonly string[];
   extraEnv(pool: PoolConfig, workerId: string): Readonly<Record<string, string>>;
-  /** After an unexpected exit; must not delay the replacement (runs in the background). */
-  onCrash(worker: WorkerProcess, facts: ExitFacts, crashEventSeq: number): void;
-  /** Before a hung worker is killed or orphaned; bounded in time. */
-  captureHang(worker: WorkerProcess): Promise<void>;
+  /** After an unexpected exit; must not delay the replacement (runs in the background). `poison`: requests in hand at this and an earlier death. */
+  onCrash(worker: WorkerProcess, facts: ExitFacts, crashEventSeq: number, poison?: readonly string[]): void;
+  /** Before a hung worker is killed or orphaned, or a worker with blocked requests is recycled; bounded in time. */
+  captureHang(worker: WorkerProcess, cause?: HangCause): Promise<void>;
 }
+
+/** Why a hang report is taken when it is not a missed ping: requests blocked on a worker that still answers pings. */
+export interface HangCause {
+  readonly type: string;
+  readonly message: string;
+  readonly eventSeq: number | null;
+}
+
+/** Most request labels an event lists (the rest are counted). */
+const labelsListed = 20;
 
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
@@ -64,12 +75,23 @@ let workerSeq = 0;
 /** One application pool. */
 export class Pool {
   readonly #services: PoolServices;
-  readonly #core: PoolCore<WorkerProcess>;
+  readonly #core: PoolCore<WorkerProcess, Lease>;
   readonly #orphanage = new Orphanage((id, message, extra) => void this.#event(id, message, extra));
   readonly #cpu: CpuLimiter;
   #schedule: ScheduleTimer | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
-  readonly #leaseEnded = (worker: WorkerProcess): void => this.#core.released(worker);
+  /** Poison requests a worker dropped as its connections broke (it died a moment later), by worker. */
+  readonly #poisonDropped = new WeakMap<WorkerProcess, string[]>();
+  readonly #leaseEnded = (worker: WorkerProcess, lease: Lease, outcome: LeaseOutcome): void => {
+    if (outcome === 'workerDied' && isPoison(lease.deathsBefore)) {
+      const list = this.#poisonDropped.get(worker) ?? [];
+      list.push(lease.label);
+      this.#poisonDropped.set(worker, list);
+    }
+    this.#core.released(worker);
+  };
+  /** The leases of `worker` in grant order, for the core's sweep (every request in hand is a Lease). */
+  readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
   readonly #fastcgiStderr = new Map<string, PassThrough>();
 
   constructor(config: PoolConfig, services: PoolServices) {
@@ -187,7 +209,7 @@ export class Pool {
   acquire<C>(waiter: Waiter<C>): Lease<C> | Refusal | null {
     const r = this.#core.acquire(waiter);
     if (r === null || !(r instanceof WorkerProcess)) return r;
-    return new Lease(r, waiter, this.#leaseEnded);
+    return new Lease(r, waiter, this.#leaseEnded, this.#services.now());
   }
 
   /** A queued request gave up (client went away). */
@@ -202,11 +224,11 @@ export class Pool {
 
   // ---- carrying out the core's decisions ---------------------------------------------------
 
-  #effects(): PoolEffects<WorkerProcess> {
+  #effects(): PoolEffects<WorkerProcess, Lease> {
     return {
       startWorker: (replacementFor) => this.#startWorker(replacementFor),
       drainWorker: (worker, reason) => void worker.drain(reason),
-      grant: (waiter, worker) => waiter.grant(new Lease(worker, waiter, this.#leaseEnded)),
+      grant: (waiter, worker) => waiter.grant(new Lease(worker, waiter, this.#leaseEnded, this.#services.now())),
       suspendWorker: (w, idleMs) => {
         if (!w.suspend()) return;
         const pm = this.config.processModel;
@@ -231,6 +253,26 @@ export class Pool {
         this.#retryTimer.unref();
       },
       rapidFailTripped: (failures) => this.#rapidFailTripped(failures),
+      requestsTimedOut: (worker, leases, limitMs) => {
+        const labels = leases.map((l) => l.label);
+        this.#event(EventIds.RequestTimedOut, `${labels.length} request(s) on worker ${worker.id} (pid ${worker.pid}) got no response head within requestTimeout (${limitMs} ms) and were answered 504: ${listed(labels)}.`, {
+          worker,
+          details: { requestTimeoutMs: limitMs, requests: labels.slice(0, labelsListed), count: labels.length },
+        });
+        for (const lease of leases) lease.expire(limitMs);
+      },
+      logQueueTimeout: (count, limitMs) => {
+        this.#event(EventIds.QueueTimedOut, `${count} request(s) waited in the queue of pool '${this.name}' longer than queueTimeout (${limitMs} ms) and were refused with 503 QueueFull.`, {
+          details: { queueTimeoutMs: limitMs, count },
+        });
+      },
+      blockedWorker: (worker, leases) => void this.#onBlocked(worker, leases.map((l) => l.label)),
+      logUnhealthyAtStart: (worker, reason, sinceReadyMs) => {
+        this.#event(EventIds.UnhealthyAtStart, `Worker ${worker.id} (pid ${worker.pid}) reported itself unhealthy ${sinceReadyMs} ms after it became ready (within startupTimeLimit): counted as a failure toward rapid-fail.`, {
+          worker,
+          details: { reason, sinceReadyMs, startupTimeLimitMs: this.config.processModel.startupTimeLimit },
+        });
+      },
       logRecycle: (worker, trigger, details) => this.#logRecycle(worker, trigger, details),
       logReplacementFailed: (old, replacement) => {
         const facts = replacement.exitFacts;
@@ -249,6 +291,32 @@ export class Pool {
     });
     void this.#windDown('rapidFail');
     this.#autoShutdownAction();
+  }
+
+  /** A worker holds blockedRequestLimit stuck requests: its hang report first, then an overlapping recycle (5078). */
+  async #onBlocked(worker: WorkerProcess, labels: readonly string[]): Promise<void> {
+    const f = this.config.failure;
+    const reason = `${labels.length} requests blocked longer than blockedRequestTime (${f.blockedRequestTime} ms): ${listed(labels)}`;
+    await this.#services.diagnostics.captureHang(worker, { type: 'blocked requests', message: reason, eventSeq: null }).catch(() => {});
+    this.recycleWorker(worker, 'IsapiUnhealthy', {
+      reason,
+      blockedRequests: labels.slice(0, labelsListed),
+      blockedRequestLimit: f.blockedRequestLimit,
+      blockedRequestTimeMs: f.blockedRequestTime,
+    });
+  }
+
+  /** Requests in hand at a second worker death: still on `worker`, or dropped as its connections broke. */
+  #poisonOn(worker: WorkerProcess): string[] {
+    const held = [...(worker.inHand as ReadonlySet<Lease>)].filter((l) => isPoison(l.deathsBefore)).map((l) => l.label);
+    return [...held, ...(this.#poisonDropped.get(worker) ?? [])];
+  }
+
+  #logPoison(worker: WorkerProcess, poison: readonly string[]): void {
+    this.#event(EventIds.PoisonRequest, `${poisonText(poison)}: not retried again; the two deaths count once toward rapid-fail.`, {
+      worker,
+      details: { requests: poison.slice(0, labelsListed), deaths: 2 },
+    });
   }
 
   #logRecycle(worker: WorkerProcess | null, trigger: RecycleTrigger, details: Record<string, unknown>): void {
@@ -399,7 +467,7 @@ export class Pool {
     this.#on(worker, 'pingMissed', (ms: number) => this.#onPingMissed(worker, ms));
     this.#on(worker, 'unhealthy', (reason: string, message: Record<string, unknown>) => {
       const { type: _t, ...figures } = message;
-      this.recycleWorker(worker, 'IsapiUnhealthy', { reason, ...figures });
+      this.#core.reportedUnhealthy(worker, reason, figures);
     });
     this.#on(worker, 'channelBroken', () => {
       this.#event(EventIds.ChannelBroken, `Worker ${worker.id} (pid ${worker.pid}) closed its control channel while still running: a fatal communication error. It will be recycled.`, { worker });
@@ -416,7 +484,9 @@ export class Pool {
     });
     // The replacement starts at once (the core decides), and the hung worker takes no new request
     // while its stacks are captured.
-    const plan = this.#core.missedPing(worker, this.#orphanage.orphans.length);
+    const poison = this.#poisonOn(worker);
+    const plan = this.#core.missedPing(worker, this.#orphanage.orphans.length, poison.length > 0);
+    if (poison.length > 0) this.#logPoison(worker, poison);
     if (plan.capture) await this.#services.diagnostics.captureHang(worker).catch(() => {});
     if (plan.dispose === 'orphan') {
       this.#core.forget(worker);
@@ -428,9 +498,11 @@ export class Pool {
   }
 
   #onExit(worker: WorkerProcess, facts: ExitFacts): void {
+    // A missed ping already named (and did not count) its poison requests.
+    const poison = facts.expected ? [] : this.#poisonOn(worker);
     if (!facts.expected) {
       const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
-      const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.`, {
+      const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`, {
         worker,
         details: {
           exitCode: facts.code,
@@ -441,16 +513,18 @@ export class Pool {
           // The requests the worker held when it died (method and path): their connections broke
           // a moment before the exit was seen, so they are listed from both places.
           requestsInHand: [...worker.requestsInHand(), ...worker.requestsAbandoned],
+          poisonRequests: poison,
         },
       });
-      this.#services.diagnostics.onCrash(worker, facts, seq);
+      if (poison.length > 0) this.#logPoison(worker, poison);
+      this.#services.diagnostics.onCrash(worker, facts, seq, poison);
     } else if (facts.stateBefore !== 'orphaned') {
       this.#event(EventIds.WorkerStopped, `Worker ${worker.id} (pid ${worker.pid}) stopped${worker.stopReason ? ` (${worker.stopReason})` : ''}.`, {
         worker,
         details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, reason: worker.stopReason },
       });
     }
-    this.#core.exited(worker, facts);
+    this.#core.exited(worker, facts, poison.length > 0);
   }
 
   // ---- recycling -------------------------------------------------------------------------
@@ -478,7 +552,7 @@ export class Pool {
   /** Periodic work: idle timeout, time and memory triggers, the CPU limit. Called by the host's tick. */
   tick(now: number): void {
     if (this.state !== 'started') return;
-    this.#core.tick(now, memoryProbe);
+    this.#core.tick(now, memoryProbe, this.#held);
     this.#cpu.tick(now);
   }
 
@@ -517,3 +591,14 @@ export class Pool {
 }
 
 export type { RecycleTrigger };
+
+/** "GET /a, GET /b and 3 more". */
+function listed(labels: readonly string[]): string {
+  const shown = labels.slice(0, 5).join(', ');
+  return labels.length > 5 ? `${shown} and ${labels.length - 5} more` : shown;
+}
+
+/** "GET /hang was in hand at 2 worker deaths". */
+function poisonText(poison: readonly string[]): string {
+  return `${listed(poison)} ${poison.length === 1 ? 'was' : 'were'} in hand at 2 worker deaths`;
+}

@@ -1,15 +1,18 @@
 /**
  * The per-pool queue (IIS `queueLength`): requests waiting for a ready worker, first come first
  * served, bounded. A waiter may exclude one worker (a retry must not go back to the worker that
- * just failed it). Pure: it holds waiters and hands them to whatever `pick` finds.
+ * just failed it). Each waiter keeps the time it was queued, so the queue's wait limit
+ * (`queueTimeout`) takes expired ones from its head. Pure: it holds waiters and hands them to
+ * whatever `pick` finds; time comes from the caller.
  */
 import type { Refusal, Waiter } from './lease.ts';
 
 export type { Refusal, RefusalReason, Waiter } from './lease.ts';
 
-/** A bounded FIFO of waiters. */
+/** A bounded FIFO of waiters, each with the time it was queued (parallel arrays: no object per entry). */
 export class RequestQueue {
   readonly #items: Waiter[] = [];
+  readonly #at: number[] = [];
   capacity: number;
 
   constructor(capacity: number) {
@@ -24,15 +27,31 @@ export class RequestQueue {
     return this.#items.length >= this.capacity;
   }
 
-  push(waiter: Waiter): void {
+  /** Queues `waiter` at time `now` (the pool's clock). */
+  push(waiter: Waiter, now = 0): void {
     this.#items.push(waiter);
+    this.#at.push(now);
   }
 
   remove(waiter: Waiter): boolean {
     const at = this.#items.indexOf(waiter);
     if (at === -1) return false;
     this.#items.splice(at, 1);
+    this.#at.splice(at, 1);
     return true;
+  }
+
+  /** When the oldest waiter was queued, or null when none waits. */
+  get oldestAt(): number | null {
+    return this.#at.length === 0 ? null : this.#at[0];
+  }
+
+  /** Takes out, oldest first, every waiter for which `expired(queuedAt)` holds (they are in time order). */
+  takeExpired(expired: (queuedAt: number) => boolean): Waiter[] {
+    let n = 0;
+    while (n < this.#at.length && expired(this.#at[n])) n++;
+    this.#at.splice(0, n);
+    return this.#items.splice(0, n);
   }
 
   /** Hands waiters, in order, to `grant` while `pick` finds a worker for them. */
@@ -46,12 +65,14 @@ export class RequestQueue {
         continue;
       }
       this.#items.splice(i, 1);
+      this.#at.splice(i, 1);
       grant(waiter, worker);
     }
   }
 
   /** Refuses every waiter (the pool stopped). */
   refuseAll(refusal: Refusal): void {
+    this.#at.length = 0;
     for (const waiter of this.#items.splice(0)) waiter.refuse(refusal);
   }
 

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PoolConfig } from '../config/types.ts';
-import type { WorkerAddress } from '../supervisor/spawn-spec.ts';
+import type { WorkerAddress } from '../supervisor/worker-port.ts';
 import type { Identity } from '../supervisor/identity.ts';
 
 /** An address for worker `id` of `pool`, in `runDir` for unix sockets. */

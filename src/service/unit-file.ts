@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import type { Binding } from '../config/types.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface UnitOptions {
   /** Unit name without suffix: `paddock` gives paddock.service (and paddock.socket). */
@@ -27,8 +28,10 @@ export interface UnitOptions {
 }
 
 /** Thrown for a configuration systemd cannot carry (a binding on port 0 with socket activation). */
-export class UnitError extends Error {
-  readonly code = 'PADDOCK_UNIT';
+export class UnitError extends PaddockError<'PADDOCK_UNIT'> {
+  constructor(message: string) {
+    super('PADDOCK_UNIT', message, { step: 'write the systemd unit' });
+  }
 }
 
 /**

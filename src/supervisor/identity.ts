@@ -3,6 +3,7 @@
  * that does not exist stops the pool (event 5021), as IIS does when an identity is invalid.
  */
 import { readFileSync } from 'node:fs';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface Identity {
   readonly user: string | null;
@@ -11,8 +12,10 @@ export interface Identity {
   readonly gid: number | null;
 }
 
-export class IdentityError extends Error {
-  readonly code = 'PADDOCK_IDENTITY_INVALID';
+export class IdentityError extends PaddockError<'PADDOCK_IDENTITY_INVALID'> {
+  constructor(message: string) {
+    super('PADDOCK_IDENTITY_INVALID', message, { step: "resolve the pool's identity" });
+  }
 }
 
 function lookup(file: string, name: string): string[] | null {

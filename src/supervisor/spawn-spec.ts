@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { PoolConfig } from '../config/types.ts';
 import type { Identity } from './identity.ts';
 import { workerArgv } from './worker-argv.ts';
-import { portValue, socketAlias } from './worker-port.ts';
+import { portValue, socketAlias, type WorkerAddress } from './worker-port.ts';
 import { fastcgiArgv, fastcgiEnv } from './fastcgi-worker.ts';
 
 export const sdkRegisterPath = fileURLToPath(new URL('../worker-sdk/node/register.mjs', import.meta.url));
@@ -20,11 +20,7 @@ const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 /** The setpriv binary, or null where util-linux lacks it (then identities cannot be switched). */
 export const setprivPath: string | null = setprivCandidates.find((p) => existsSync(p)) ?? null;
 
-/**
- * Where a worker listens: a unix socket path or a loopback TCP port. `portAlias`: the number a Node
- * worker sees in PORT while its SDK binds `path` (worker-port.ts).
- */
-export type WorkerAddress = { readonly path: string; readonly portAlias?: number } | { readonly port: number };
+export type { WorkerAddress } from './worker-port.ts';
 
 export interface SpawnSpec {
   readonly file: string;

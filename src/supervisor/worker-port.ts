@@ -8,7 +8,12 @@
  */
 import { createServer } from 'node:net';
 import type { PoolConfig } from '../config/types.ts';
-import type { WorkerAddress } from './spawn-spec.ts';
+
+/**
+ * Where a worker listens: a unix socket path or a loopback TCP port. `portAlias`: the number a Node
+ * worker sees in PORT while its SDK binds `path`.
+ */
+export type WorkerAddress = { readonly path: string; readonly portAlias?: number } | { readonly port: number };
 
 /** PORT's value for a worker at `address`. */
 export function portValue(address: WorkerAddress): string {

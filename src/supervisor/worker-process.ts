@@ -162,6 +162,10 @@ export class WorkerProcess extends EventEmitter {
   get hasChannel(): boolean {
     return this.#channel !== null && this.#channel.spoken && !this.#channel.closed;
   }
+  /** The requests it holds now, in the order they were granted (the pool's request limits sweep them). */
+  get inHand(): ReadonlySet<RequestInHand> {
+    return this.#inHand;
+  }
   /** The requests it holds now ("GET /path"), for crash reports. */
   requestsInHand(): string[] {
     return [...this.#inHand].map((r) => r.label);

@@ -8,6 +8,7 @@
  *
  * Health (healthy | unhealthy) is a separate axis and does not appear here.
  */
+import { PaddockError } from '../paddock-error.ts';
 
 /** Where a worker is in its life (DESIGN §2); `suspended` is idleTimeoutAction Suspend. */
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopped' | 'orphaned' | 'suspended';
@@ -25,10 +26,9 @@ const transitions: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
 };
 
 /** Error raised for a move the table does not allow: a bug in the supervisor, never user input. */
-export class IllegalTransitionError extends Error {
-  readonly code = 'PADDOCK_ILLEGAL_TRANSITION';
+export class IllegalTransitionError extends PaddockError<'PADDOCK_ILLEGAL_TRANSITION'> {
   constructor(kind: string, from: string, to: string) {
-    super(`illegal ${kind} transition ${from} → ${to}`);
+    super('PADDOCK_ILLEGAL_TRANSITION', `illegal ${kind} transition ${from} → ${to}`, { step: `move the ${kind} to ${to}` });
   }
 }
 

@@ -27,35 +27,29 @@ async function holdGet(s: FaultHost, victim: number): Promise<() => Promise<void
   };
 }
 
-test('SIGKILL: the GETs in hand are retried on the replacement (5009 with the signal), the other pool loses nothing', async (t) => {
-  const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
-    for (let round = 1; round <= 3; round++) {
-      const victim = await s.readyWorker();
-      const retried = await holdGet(s, victim.pid!);
-      process.kill(victim.pid!, 'SIGKILL');
-      const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty', 10_000, round);
-      assert.equal(crash.pid, victim.pid);
-      assert.equal(crash.details.signal, 'SIGKILL');
-      await retried();
-      await s.servesAgain(victim.pid);
-    }
-  });
-  assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
-});
+/** Death by a signal nobody chose: each kind, the rounds it is dealt under load, and its test's name. */
+const signalDeaths = [
+  { signal: 'SIGKILL', rounds: 3, name: 'SIGKILL: the GETs in hand are retried on the replacement (5009 with the signal), the other pool loses nothing' },
+  { signal: 'SIGSEGV', rounds: 1, name: 'SIGSEGV: the worker dies by the signal (5009), the GETs in hand are retried on the replacement' },
+] as const;
 
-test('SIGSEGV: the worker dies by the signal (5009), the GETs in hand are retried on the replacement', async (t) => {
-  const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
-    const victim = await s.readyWorker();
-    const retried = await holdGet(s, victim.pid!);
-    process.kill(victim.pid!, 'SIGSEGV');
-    const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty');
-    assert.equal(crash.pid, victim.pid);
-    assert.equal(crash.details.signal, 'SIGSEGV');
-    await retried();
-    await s.servesAgain(victim.pid);
+for (const death of signalDeaths) {
+  test(death.name, async (t) => {
+    const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {
+      for (let round = 1; round <= death.rounds; round++) {
+        const victim = await s.readyWorker();
+        const retried = await holdGet(s, victim.pid!);
+        process.kill(victim.pid!, death.signal);
+        const crash = await s.h.waitForEvent(EventIds.WorkerCrashed, 'faulty', 10_000, round);
+        assert.equal(crash.pid, victim.pid);
+        assert.equal(crash.details.signal, death.signal);
+        await retried();
+        await s.servesAgain(victim.pid);
+      }
+    });
+    assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
   });
-  assert.equal(faulty.failed, 0, `GETs are retried: ${describeLoad(faulty)}`);
-});
+}
 
 test('uncaught exception: exit code 1 (5009), the POST that threw gets 502, the GETs beside it are retried', async (t) => {
   const faulty = await faultScenario(t, { faulty: helloPool(sturdy) }, async (s) => {

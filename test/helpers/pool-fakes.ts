@@ -6,7 +6,7 @@
  */
 import { POOL_DEFAULTS, type PoolSettings } from '../../src/config/defaults.ts';
 import type { PoolConfig } from '../../src/config/types.ts';
-import type { CoreWorker, PoolEffects } from '../../src/pools/pool-core.ts';
+import type { CoreWorker, HeldRequest, PoolEffects } from '../../src/pools/pool-core.ts';
 import type { Connector, Lease, LeasedWorker, LeaseRequest, Refusal, Waiter } from '../../src/pools/lease.ts';
 import type { WorkerHealth, WorkerState } from '../../src/supervisor/worker-state.ts';
 import type { FailureRecord } from '../../src/pools/policy/rapid-fail.ts';
@@ -49,13 +49,37 @@ export class FakeWorker implements CoreWorker {
   hung = false;
   inFlight = 0;
   requests = 0;
+  tunnels = 0;
   lastActivityAt: number;
   readyAt = 0;
+  /** The requests it holds, in grant order, as the tick's sweep reads them (tests add them by hand). */
+  readonly held: FakeRequest[] = [];
 
   constructor(id: string, now: number) {
     this.id = id;
     this.lastActivityAt = now;
   }
+}
+
+/** A request a fake worker holds: only the facts the request limits read. */
+export class FakeRequest implements HeldRequest {
+  readonly grantedAt: number;
+  readonly label: string;
+  responseStarted = false;
+  tunnel = false;
+
+  constructor(label: string, grantedAt: number) {
+    this.label = label;
+    this.grantedAt = grantedAt;
+  }
+}
+
+/** Hands `worker` a request granted now (its facts for the sweep, and one more in flight). */
+export function holdRequest(worker: FakeWorker, label: string, now: number): FakeRequest {
+  const r = new FakeRequest(label, now);
+  worker.held.push(r);
+  grantTo(worker, now);
+  return r;
 }
 
 const noConnector: Connector<null> = { connect: () => null, release: () => {} };
@@ -141,6 +165,24 @@ export class EffectsRecorder implements PoolEffects<FakeWorker> {
   }
   logReplacementFailed(old: FakeWorker, replacement: FakeWorker): void {
     this.log.push(`5093 ${old.id} kept, ${replacement.id} failed`);
+  }
+  requestsTimedOut(worker: FakeWorker, requests: readonly HeldRequest[], limitMs: number): void {
+    // The shell answers them 504 and releases their leases: they leave the worker.
+    for (const r of requests) {
+      const at = worker.held.indexOf(r as FakeRequest);
+      if (at !== -1) worker.held.splice(at, 1);
+      worker.inFlight--;
+    }
+    this.log.push(`504 ${worker.id} ${requests.map((r) => r.label).join(', ')} after ${limitMs} ms`);
+  }
+  logQueueTimeout(count: number, limitMs: number): void {
+    this.log.push(`queue timeout ${count} after ${limitMs} ms`);
+  }
+  blockedWorker(worker: FakeWorker, requests: readonly HeldRequest[]): void {
+    this.log.push(`blocked ${worker.id} ${requests.map((r) => r.label).join(', ')}`);
+  }
+  logUnhealthyAtStart(worker: FakeWorker, reason: string, sinceReadyMs: number): void {
+    this.log.push(`unhealthy at start ${worker.id} (${reason}) ${sinceReadyMs} ms after ready`);
   }
 }
 

@@ -10,7 +10,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.ts';
 import { formatConfigError } from '../../src/config/index.ts';
-import { startHost, type RunningHost } from '../../src/host.ts';
+import { startHost, type RunningHost } from '../../src/host/host.ts';
 import type { PaddockEvent } from '../../src/events/event-log.ts';
 
 export const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));

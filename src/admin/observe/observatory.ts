@@ -8,7 +8,7 @@
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import type { RequestSource } from './observed-request.ts';
 import type { EventLog } from '../../events/event-log.ts';
-import type { PoolSnapshot } from '../host-control.ts';
+import type { PoolSnapshot } from '../../pools/pool-snapshot.ts';
 import { EventCounters, markKindOf } from './event-counters.ts';
 import { RequestHistory, type HistoryOptions, type HistorySnapshot } from './history.ts';
 import { RequestStats } from './request-stats.ts';

@@ -1,8 +1,8 @@
 /** `paddock check`: validates the configuration file and starts nothing (DESIGN §3). */
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../admin-client.ts';
-import { globals, printJson, println } from '../command-kit.ts';
-import { configPath } from '../target.ts';
+import { CliError, EXIT } from '../kit/admin-client.ts';
+import { globals, printJson, println } from '../kit/command-kit.ts';
+import { configPath } from '../kit/target.ts';
 
 /** Registers `check`. */
 export function register(program: Command): void {

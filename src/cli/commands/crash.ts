@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { CrashReport, Frame } from '../../diagnostics/report-types.ts';
-import { CliError, EXIT } from '../admin-client.ts';
-import { globals, printJson, println, seg } from '../command-kit.ts';
-import { NONE, formatDuration, formatTime } from '../format.ts';
-import { hostOrDataDir } from '../offline.ts';
+import { CliError, EXIT } from '../kit/admin-client.ts';
+import { globals, printJson, println, seg } from '../kit/command-kit.ts';
+import { NONE, formatDuration, formatTime } from '../kit/format.ts';
+import { hostOrDataDir } from '../kit/offline.ts';
 
 function frameLine(f: Frame): string {
   const where = f.file === null ? '' : ` (${f.file}${f.line === null ? '' : `:${f.line}`})`;

@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import type { CrashBucket } from '../../diagnostics/report-types.ts';
-import { globals, printJson, println, withQuery } from '../command-kit.ts';
-import { NONE, formatAge, table } from '../format.ts';
-import { hostOrDataDir } from '../offline.ts';
+import { globals, printJson, println, withQuery } from '../kit/command-kit.ts';
+import { NONE, formatAge, table } from '../kit/format.ts';
+import { hostOrDataDir } from '../kit/offline.ts';
 
 const COLUMNS = [
   { title: 'BUCKET' }, { title: 'KIND' }, { title: 'COUNT', align: 'right' as const }, { title: 'LAST SEEN' },

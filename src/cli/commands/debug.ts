@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import type { NextCrashState } from '../../diagnostics/report-types.ts';
-import { CliError, EXIT } from '../admin-client.ts';
-import { clientFor, globals, printJson, println, seg } from '../command-kit.ts';
+import { CliError, EXIT } from '../kit/admin-client.ts';
+import { clientFor, globals, printJson, println, seg } from '../kit/command-kit.ts';
 
 /** Registers `debug`. */
 export function register(program: Command): void {

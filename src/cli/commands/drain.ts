@@ -7,9 +7,9 @@
  */
 import type { Command } from 'commander';
 import type { DrainSnapshot } from '../../admin/drain-control.ts';
-import { CliError, EXIT, type AdminClient } from '../admin-client.ts';
-import { clientFor, globals, printJson, println, withQuery } from '../command-kit.ts';
-import { formatTime } from '../format.ts';
+import { CliError, EXIT, type AdminClient } from '../kit/admin-client.ts';
+import { clientFor, globals, printJson, println, withQuery } from '../kit/command-kit.ts';
+import { formatTime } from '../kit/format.ts';
 
 interface DrainOptions {
   readonly cancel?: boolean;

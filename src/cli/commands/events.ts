@@ -5,10 +5,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PaddockEvent } from '../../events/event-log.ts';
 import { parseSince } from '../../admin/event-query.ts';
-import type { AdminClient } from '../admin-client.ts';
-import { globals, println, printJson, wholeNumber, withQuery } from '../command-kit.ts';
-import { NONE, StreamTable, formatTime, table } from '../format.ts';
-import { hostOrDataDir } from '../offline.ts';
+import type { AdminClient } from '../kit/admin-client.ts';
+import { globals, println, printJson, wholeNumber, withQuery } from '../kit/command-kit.ts';
+import { NONE, StreamTable, formatTime, table } from '../kit/format.ts';
+import { hostOrDataDir } from '../kit/offline.ts';
 
 /** How often `events --follow` with the host down looks for new rows in the event log. */
 const OFFLINE_POLL_MS = 500;

@@ -1,5 +1,5 @@
 /** Every `paddock` command, in the order `paddock --help` lists them. Adding one is adding a line. */
-import type { RegisterCommand } from '../command-kit.ts';
+import type { RegisterCommand } from '../kit/command-kit.ts';
 import { register as run } from './run.ts';
 import { register as check } from './check.ts';
 import { register as status } from './status.ts';

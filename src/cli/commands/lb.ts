@@ -4,9 +4,9 @@
  * pool's readiness. Reads only the file; no host needs to be running.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { CliError, EXIT } from '../admin-client.ts';
-import { globals, println } from '../command-kit.ts';
-import { configPath } from '../target.ts';
+import { CliError, EXIT } from '../kit/admin-client.ts';
+import { globals, println } from '../kit/command-kit.ts';
+import { configPath } from '../kit/target.ts';
 
 interface LbOptions {
   readonly hosts: string;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { PoolSnapshot } from '../../admin/host-control.ts';
 import { followLog } from '../../events/read-log.ts';
-import { CliError, EXIT, type AdminClient } from '../admin-client.ts';
-import { globals, println, seg, wholeNumber, withQuery } from '../command-kit.ts';
-import { logLineJson, parseLogLine, printPools, taggedLine, type LogLine } from '../log-lines.ts';
-import { hostOrDataDir } from '../offline.ts';
+import { CliError, EXIT, type AdminClient } from '../kit/admin-client.ts';
+import { globals, println, seg, wholeNumber, withQuery } from '../kit/command-kit.ts';
+import { logLineJson, parseLogLine, printPools, taggedLine, type LogLine } from '../kit/log-lines.ts';
+import { hostOrDataDir } from '../kit/offline.ts';
 
 const DEFAULT_LINES = 100;
 

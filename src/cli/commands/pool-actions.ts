@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { PoolSnapshot } from '../../admin/host-control.ts';
-import { clientFor, globals, printJson, println, seg } from '../command-kit.ts';
-import { poolStateText } from '../pool-view.ts';
+import { clientFor, globals, printJson, println, seg } from '../kit/command-kit.ts';
+import { poolStateText } from '../kit/pool-view.ts';
 
 const ACTIONS = [
   { verb: 'start', description: 'start a stopped pool (also after rapid-fail protection stopped it)' },

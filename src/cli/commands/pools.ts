@@ -1,8 +1,8 @@
 /** `paddock pools` and `paddock pool NAME`: the pools' snapshots. */
 import type { Command } from 'commander';
 import type { PoolSnapshot } from '../../admin/host-control.ts';
-import { clientFor, globals, printJson, println, seg } from '../command-kit.ts';
-import { poolDetail, poolsTable } from '../pool-view.ts';
+import { clientFor, globals, printJson, println, seg } from '../kit/command-kit.ts';
+import { poolDetail, poolsTable } from '../kit/pool-view.ts';
 
 /** Registers `pools` and `pool`. */
 export function register(program: Command): void {

@@ -1,8 +1,8 @@
 /** `paddock reload`: the host re-reads its configuration file and applies the difference (DESIGN §3). */
 import type { Command } from 'commander';
 import type { ReloadResult } from '../../admin/host-control.ts';
-import { apiError, CliError, EXIT } from '../admin-client.ts';
-import { clientFor, globals, printJson, println } from '../command-kit.ts';
+import { apiError, CliError, EXIT } from '../kit/admin-client.ts';
+import { clientFor, globals, printJson, println } from '../kit/command-kit.ts';
 
 function list(names: readonly string[]): string {
   return names.length ? names.join(', ') : 'none';

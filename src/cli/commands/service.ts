@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../admin-client.ts';
-import { globals, println } from '../command-kit.ts';
-import { configPath } from '../target.ts';
+import { CliError, EXIT } from '../kit/admin-client.ts';
+import { globals, println } from '../kit/command-kit.ts';
+import { configPath } from '../kit/target.ts';
 
 /** The launcher of this installation: bin/ sits three folders up from src/cli/commands/ and dist/cli/commands/ alike. */
 const LAUNCHER = fileURLToPath(new URL('../../../bin/paddock.mjs', import.meta.url));
@@ -47,7 +47,7 @@ export function register(program: Command): void {
       }
       const { serviceUnit, socketUnit, UnitError } = await import('../../service/unit-file.ts');
       const { notifyExecPrefix } = await import('../../service/notify-socket.ts');
-      const { hostFlags } = await import('../host-flags.ts');
+      const { hostFlags } = await import('../kit/host-flags.ts');
       const config = result.config;
       const unitOptions = {
         name: opts.name,

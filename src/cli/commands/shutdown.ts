@@ -5,8 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../../config/units.ts';
-import { CliError, EXIT, type AdminClient } from '../admin-client.ts';
-import { clientFor, globals, printJson, println } from '../command-kit.ts';
+import { CliError, EXIT, type AdminClient } from '../kit/admin-client.ts';
+import { clientFor, globals, printJson, println } from '../kit/command-kit.ts';
 
 const POLL_MS = 100;
 

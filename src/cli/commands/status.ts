@@ -1,9 +1,9 @@
 /** `paddock status`: is the host up, and one line per pool. */
 import type { Command } from 'commander';
 import type { PoolSnapshot } from '../../admin/host-control.ts';
-import { clientFor, globals, printJson, println } from '../command-kit.ts';
-import { formatAge, formatTime } from '../format.ts';
-import { poolsTable } from '../pool-view.ts';
+import { clientFor, globals, printJson, println } from '../kit/command-kit.ts';
+import { formatAge, formatTime } from '../kit/format.ts';
+import { poolsTable } from '../kit/pool-view.ts';
 
 interface Health {
   readonly status: string;

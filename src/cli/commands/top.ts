@@ -7,9 +7,9 @@
 import type { Command } from 'commander';
 import type { PoolSnapshot } from '../../admin/host-control.ts';
 import type { HistorySnapshot } from '../../admin/observe/history.ts';
-import type { AdminClient } from '../admin-client.ts';
-import { clientFor, println, wholeNumber } from '../command-kit.ts';
-import { topFrame, type TopReading } from '../top-view.ts';
+import type { AdminClient } from '../kit/admin-client.ts';
+import { clientFor, println, wholeNumber } from '../kit/command-kit.ts';
+import { topFrame, type TopReading } from '../kit/top-view.ts';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l';
 const ALT_SCREEN_OFF = '\x1b[?25h\x1b[?1049l';

@@ -1,8 +1,8 @@
 /** `paddock workers [POOL]`: every worker process, or those of one pool. */
 import type { Command } from 'commander';
 import type { WorkerSnapshot } from '../../admin/host-control.ts';
-import { clientFor, globals, printJson, println, withQuery } from '../command-kit.ts';
-import { workersTable } from '../pool-view.ts';
+import { clientFor, globals, printJson, println, withQuery } from '../kit/command-kit.ts';
+import { workersTable } from '../kit/pool-view.ts';
 
 /** Registers `workers`. */
 export function register(program: Command): void {

@@ -38,6 +38,7 @@ describe('parseRequestHead: valid requests', () => {
       versionMinor: 1,
       host: 'shop.example',
       hostRaw: 'Shop.Example:8080',
+      authority: null,
       contentLength: -1,
       chunked: false,
       keepAlive: true,
@@ -68,6 +69,8 @@ describe('parseRequestHead: valid requests', () => {
     assert.equal(h.hostRaw, 'other.example');
     assert.equal(h.path, '/v1/x');
     assert.equal(h.target, 'http://Api.Example:81/v1/x?q=1');
+    assert.equal(h.authority, 'Api.Example:81', 'the authority as sent, port and case kept');
+    assert.equal(h.hostRaw, 'other.example');
     assert.equal(okReq('GET HTTPS://h.example HTTP/1.1\r\nHost: h.example\r\n\r\n').path, '/');
     assert.equal(okReq('GET http://h.example?x=1 HTTP/1.1\r\nHost: h.example\r\n\r\n').path, '/');
     assert.equal(okReq('GET http://[::1]:8080/p HTTP/1.1\r\nHost: x\r\n\r\n').host, '[::1]');

@@ -23,6 +23,11 @@ export interface RequestHead {
   readonly host: string | null;
   /** The Host field as sent, or null when absent (allowed for HTTP/1.0 only). */
   readonly hostRaw: string | null;
+  /**
+   * The authority of an absolute-form target as sent ("internal.example:8080"), else null. It is the
+   * request's host whatever the Host field says (RFC 9112 §3.2.2): the worker is told this one.
+   */
+  readonly authority: string | null;
   /** -1 when absent; a request with neither this nor `chunked` has no body (RFC 9112 §6.3). */
   readonly contentLength: number;
   readonly chunked: boolean;
@@ -52,6 +57,7 @@ let method = '';
 let target = '';
 let path = '';
 let targetHost: string | null = null;
+let targetAuthority: string | null = null;
 let versionMinor: 0 | 1 = 1;
 let lineEnd = 0;
 
@@ -152,6 +158,7 @@ function readRequestLine(buf: Buffer, start: number, maxTargetBytes: number): Pa
 /** Request-target forms (RFC 9112 §3.2): origin, absolute, asterisk; authority only for CONNECT. */
 function targetForm(buf: Buffer, from: number, to: number, query: number): ParseError | null {
   targetHost = null;
+  targetAuthority = null;
   const first = buf[from];
   if (first === 0x2f) {
     if (to - from === lastTarget.length && bytesEqual(buf, from, lastTarget)) {
@@ -174,6 +181,7 @@ function targetForm(buf: Buffer, from: number, to: number, query: number): Parse
   const abs = absoluteForm(buf, from, query < 0 ? to : query, target);
   if (abs === null) return fail(400, 'INVALID_TARGET', 'URL', 'request-target is not origin-, absolute- or asterisk-form');
   targetHost = abs.host;
+  targetAuthority = abs.authority;
   path = abs.path;
   return null;
 }
@@ -182,7 +190,7 @@ function targetForm(buf: Buffer, from: number, to: number, query: number): Parse
  * Host and path of an absolute-form target in buf[from, to) (without query), whose string is `t`;
  * null unless http(s) with a valid host.
  */
-function absoluteForm(buf: Buffer, from: number, to: number, t: string): { host: string; path: string } | null {
+function absoluteForm(buf: Buffer, from: number, to: number, t: string): { host: string; authority: string; path: string } | null {
   let i = from;
   if (to - i > 7 && bytesAre(buf, i, 'http://')) i += 7;
   else if (to - i > 8 && bytesAre(buf, i, 'https://')) i += 8;
@@ -190,9 +198,10 @@ function absoluteForm(buf: Buffer, from: number, to: number, t: string): { host:
   const end = to - from;
   let slash = t.indexOf('/', i - from);
   if (slash < 0 || slash > end) slash = end;
-  const host = normalizeHost(t.slice(i - from, slash));
+  const authority = t.slice(i - from, slash);
+  const host = normalizeHost(authority);
   if (host === null || host.length === 0) return null;
-  return { host, path: slash === end ? '/' : t.slice(slash, end) };
+  return { host, authority, path: slash === end ? '/' : t.slice(slash, end) };
 }
 
 /** The common method names as constants, so later comparisons hit V8's interned strings. */
@@ -236,6 +245,7 @@ function requestHead(start: number, headLength: number): ParseResult<RequestHead
     versionMinor,
     host,
     hostRaw,
+    authority: targetAuthority,
     contentLength: fields.contentLength,
     chunked,
     keepAlive: (conn & CONN_CLOSE) === 0 && (versionMinor === 1 || (conn & CONN_KEEP_ALIVE) !== 0),

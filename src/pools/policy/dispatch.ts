@@ -4,6 +4,7 @@
  */
 import type { StartMode } from '../../config/types.ts';
 import type { WorkerHealth, WorkerState } from '../../supervisor/worker-state.ts';
+import { hasRoom } from './request-limits.ts';
 
 /** What dispatch reads of a worker. */
 export interface DispatchFacts {
@@ -11,19 +12,21 @@ export interface DispatchFacts {
   readonly health: WorkerHealth;
   readonly hung: boolean;
   readonly inFlight: number;
+  /** Tunnels (WebSocket) among inFlight: they do not count toward a concurrency limit. */
+  readonly tunnels?: number;
 }
 
 /**
  * Least outstanding requests among ready workers, healthy ones first (DESIGN §5). A suspended
  * worker counts as ready: it is thawed for the request. A hung one takes nothing while it is
- * captured and killed; `exclude` is the worker a retry must not go back to. Ties go to the first.
- * A worker holding `perWorker` requests takes no more: a FastCGI worker serves one at a time
- * (IIS FastCGI: one request per process), so the others wait in the pool's queue.
+ * captured and killed; `exclude` is the worker a retry must not go back to; a worker holding
+ * `limit` requests (maxConcurrentRequestsPerWorker, 0 = unlimited) takes no more. Ties go to the first.
  */
-export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null, perWorker = Infinity): W | null {
+export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclude: object | null, limit = 0): W | null {
   let best: W | null = null;
   for (const w of workers) {
-    if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung || w.inFlight >= perWorker) continue;
+    if ((w.state !== 'ready' && w.state !== 'suspended') || w === exclude || w.hung) continue;
+    if (!hasRoom(w.inFlight, w.tunnels ?? 0, limit)) continue;
     if (best === null) {
       best = w;
       continue;
@@ -35,9 +38,12 @@ export function pickWorker<W extends DispatchFacts>(workers: readonly W[], exclu
   return best;
 }
 
-/** The requests one worker of a pool takes at a time: one for FastCGI (php-cgi), no limit for HTTP. */
-export function requestsPerWorker(protocol: 'http' | 'fastcgi'): number {
-  return protocol === 'fastcgi' ? 1 : Infinity;
+/**
+ * The requests one worker of a pool takes at a time (0 = no limit): one for FastCGI (php-cgi
+ * serves one at a time; IIS FastCGI: one request per process), else maxConcurrentRequestsPerWorker.
+ */
+export function requestsPerWorker(protocol: 'http' | 'fastcgi', maxConcurrent: number): number {
+  return protocol === 'fastcgi' ? 1 : maxConcurrent;
 }
 
 /**

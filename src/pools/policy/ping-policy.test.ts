@@ -6,7 +6,7 @@ import type { DiagnosticsConfig, FailureConfig } from '../../config/types.ts';
 const failure = (over: Partial<FailureConfig> = {}): FailureConfig => ({
   rapidFailProtection: true, rapidFailProtectionInterval: 300_000, rapidFailProtectionMaxCrashes: 5,
   loadBalancerCapabilities: 'HttpLevel', orphanWorkerProcess: false, orphanAction: null, maxOrphanedProcesses: 2,
-  autoShutdownAction: null, ...over,
+  autoShutdownAction: null, blockedRequestLimit: 0, blockedRequestTime: 90_000, ...over,
 });
 const diagnostics = (hangReports: boolean): DiagnosticsConfig => ({ crashReports: true, hangReports, coreDumps: false, keepCores: false, includeQueryStrings: false });
 

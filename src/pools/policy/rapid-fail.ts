@@ -5,7 +5,7 @@
  *
  * Pure: the caller passes the time, so tests need no clock and no processes.
  */
-export type FailureKind = 'crash' | 'pingMissed' | 'channelBroken' | 'startupTimeLimit' | 'shutdownTimeLimit' | 'overlappedRecycleFailed';
+export type FailureKind = 'crash' | 'pingMissed' | 'channelBroken' | 'startupTimeLimit' | 'shutdownTimeLimit' | 'overlappedRecycleFailed' | 'unhealthyAtStart';
 
 export interface RapidFailOptions {
   readonly enabled: boolean;

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { PHP_CGI_SETTINGS } from '../../supervisor/fastcgi-worker.ts';
+import { PHP_CGI_SETTINGS } from '../supervisor/fastcgi-worker.ts';
 import { FastCgiSession } from './fastcgi-session.ts';
-import { phpDocroot as docroot, phpSkip as skip, startPhp } from '../../../test/helpers/php-cgi.ts';
+import { phpDocroot as docroot, phpSkip as skip, startPhp } from '../../test/helpers/php-cgi.ts';
 
 test('a whole session: params, stdin, stdout as HTTP, and a fatal error on the process stderr with its line', { skip }, async () => {
   const php = await startPhp(PHP_CGI_SETTINGS);

@@ -5,8 +5,8 @@
  * a kept one until it closes, so while a probe (ready or ping) waits for the worker on a connection
  * of its own, no connection is kept: it closes after its request and the probe gets its turn.
  */
-import type { Connector, LeasedWorker, LeaseOutcome } from '../../pools/lease.ts';
-import { UpstreamPool, type UpstreamConnection } from '../upstream-pool.ts';
+import type { Connector, LeasedWorker, LeaseOutcome } from '../pools/lease.ts';
+import { UpstreamPool, type UpstreamConnection } from './upstream-pool.ts';
 
 /** The FastCGI connections of one front door. */
 export class FastCgiUpstreams implements Connector<UpstreamConnection> {

@@ -7,7 +7,7 @@
  * HTTP/1.1 client and close-delimited to an HTTP/1.0 one (RFC 9112 §6.3). The head is held to the
  * same strictness as a worker's HTTP head, so a script cannot split the response it writes.
  */
-import { FIELD_VALUE_CHARS, TOKEN_CHARS } from '../http-parser.ts';
+import { FIELD_VALUE_CHARS, TOKEN_CHARS } from './http-parser.ts';
 import { httpDate } from './http-date.ts';
 
 /** The request facts that decide a response's framing. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { HOST_DEFAULTS } from '../config/defaults.ts';
+import { HOST_DEFAULTS } from '../../config/defaults.ts';
 import { CliError, EXIT, type AdminTarget } from './admin-client.ts';
 
 /** Options every command accepts (declared once on the program). */
@@ -44,7 +44,7 @@ export async function socketFromConfig(opts: GlobalOptions): Promise<string> {
   const file = configPath(opts);
   // The loader (and its schema library) loads only when a command needs the file: most startup
   // time of a command such as `paddock pools --admin S` would otherwise go there.
-  const { loadConfig } = await import('../config/load.ts');
+  const { loadConfig } = await import('../../config/load.ts');
   const result = loadConfig(file);
   if (result.ok) return result.config.admin.socket;
   if (result.errors.some((e) => e.code === 'CONFIG_READ')) {

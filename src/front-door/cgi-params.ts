@@ -18,7 +18,7 @@
  * Every value is a byte string (one character per byte, latin1), the way the front door holds a
  * request head, so a header's or a path's bytes reach the application exactly as sent.
  */
-import type { RequestHead } from '../http-parser.ts';
+import type { RequestHead } from './http-parser.ts';
 
 /** What the front door knows of the client connection a request came on. */
 export interface CgiConnectionFacts {

@@ -4,16 +4,16 @@
  */
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { PaddockError } from '../../paddock-error.ts';
 
 /** Exit codes of `paddock` (docs/admin.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
 /** A failure to report on stderr as `paddock: <message>` and exit with `exitCode`. */
-export class CliError extends Error {
+export class CliError extends PaddockError<'PADDOCK_CLI'> {
   readonly exitCode: number;
   constructor(exitCode: number, message: string) {
-    super(message);
-    this.name = 'CliError';
+    super('PADDOCK_CLI', message);
     this.exitCode = exitCode;
   }
 }

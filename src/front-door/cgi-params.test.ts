@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestHead } from '../http-parser.ts';
+import { parseRequestHead } from './http-parser.ts';
 import { buildCgiParams, decodePath, normalisePath, splitScript, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 
 const conn: CgiConnectionFacts = { remoteAddress: '203.0.113.7', remotePort: 50123, serverAddress: '127.0.0.1', serverPort: 8080, https: false };

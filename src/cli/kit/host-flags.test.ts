@@ -19,7 +19,7 @@ test('paddock run re-executes itself with the host V8 flags and keeps its pid', 
   try {
     const file = join(dir, 'paddock.yaml');
     writeFileSync(file, `dataDir: ${dir}\nlisten: ["127.0.0.1:0"]\n`);
-    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../main.ts', import.meta.url));
     const child = spawn(process.execPath, [main, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (c) => (err += c));

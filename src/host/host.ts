@@ -5,23 +5,28 @@
  * of a `paddock drain` does.
  */
 import { mkdirSync } from 'node:fs';
-import { loadConfigIsolated } from './config/load-isolated.ts';
-import { formatConfigError } from './config/config-error.ts';
-import { configWarnings, formatConfigWarning } from './config/warnings.ts';
-import type { HostConfig } from './config/types.ts';
-import { EventLog } from './events/event-log.ts';
-import { EventIds } from './events/event-ids.ts';
-import { Supervisor } from './supervisor/supervisor.ts';
-import { Diagnostics, type DiagnosticsOptions } from './diagnostics/diagnostics.ts';
-import { startAdminServer, type AdminServer } from './admin/admin-server.ts';
-import { dashboardHtml } from './admin/dashboard/dashboard.ts';
-import { takeInheritedSockets, type InheritedSocket } from './service/listen-fds.ts';
-import { SdNotifier } from './service/sd-notify.ts';
-import { describeOpenFileLimit, raiseOpenFileLimit } from './service/open-file-limit.ts';
-import { HostDrain } from './admin/host-drain.ts';
-import { activityOf } from './admin/drain-policy.ts';
-import { startHealthServer, type HealthServer } from './admin/health-server.ts';
-import type { HistoryOptions } from './admin/observe/history.ts';
+import { join } from 'node:path';
+import { loadConfigIsolated } from '../config/load-isolated.ts';
+import { formatConfigError } from '../config/config-error.ts';
+import { configWarnings, formatConfigWarning } from '../config/warnings.ts';
+import type { HostConfig } from '../config/types.ts';
+import { EventLog } from '../events/event-log.ts';
+import { EventIds } from '../events/event-ids.ts';
+import { Supervisor, type SupervisorParts } from './supervisor.ts';
+import { FrontDoor } from '../front-door/front-door.ts';
+import { AccessLog } from '../front-door/access-log.ts';
+import type { Pool } from '../pools/pool.ts';
+import { Diagnostics, type DiagnosticsOptions } from '../diagnostics/diagnostics.ts';
+import { startAdminServer, type AdminServer } from '../admin/admin-server.ts';
+import { dashboardHtml } from '../admin/dashboard/dashboard.ts';
+import { takeInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
+import { SdNotifier } from '../service/sd-notify.ts';
+import { describeOpenFileLimit, raiseOpenFileLimit } from '../service/open-file-limit.ts';
+import { HostDrain } from '../admin/host-drain.ts';
+import { activityOf } from '../admin/drain-policy.ts';
+import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
+import type { HistoryOptions } from '../admin/observe/history.ts';
+import { PaddockError } from '../paddock-error.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -35,6 +40,30 @@ export interface RunningHost {
   stop(): Promise<void>;
   /** Settles when stop() is first called, by a signal, `paddock shutdown` (POST /api/shutdown) or the end of a drain. */
   readonly stopRequested: Promise<void>;
+}
+
+/**
+ * The front door and its access log (every request, IIS W3C or JSON), routing to a pool map the
+ * supervisor fills. A failure of either is an event; the front door keeps serving.
+ */
+function buildFrontDoor(config: HostConfig, events: EventLog): SupervisorParts {
+  const accessFile = join(config.dataDir, 'logs', 'access.log');
+  const accessLog = new AccessLog({
+    file: accessFile,
+    format: config.logs.accessFormat,
+    includeQueryStrings: config.logs.includeQueryStrings,
+    maxBytes: config.logs.maxBytes,
+    maxFiles: config.logs.maxFiles,
+    onError: (err) => {
+      events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: accessFile, error: err.message } });
+    },
+  });
+  const pools = new Map<string, Pool>();
+  const frontDoor = new FrontDoor(config.sites, pools, accessLog, { ...config.webLimits });
+  frontDoor.context.onInternalError = (err) => {
+    events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
+  };
+  return { frontDoor, accessLog, pools };
 }
 
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
@@ -52,7 +81,7 @@ export async function startHost(
   mkdirSync(config.dataDir, { recursive: true });
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
-  const supervisor = new Supervisor(config, events, diagnostics, { history: options.history });
+  const supervisor = new Supervisor(config, events, diagnostics, buildFrontDoor(config, events), { history: options.history });
   let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
     bound = await supervisor.start(options.inherited);
@@ -115,8 +144,10 @@ export async function startHost(
 }
 
 /** Thrown by runHost when nothing could be started; the message says why. */
-export class HostStartError extends Error {
-  readonly code = 'PADDOCK_HOST_START';
+export class HostStartError extends PaddockError<'PADDOCK_HOST_START'> {
+  constructor(message: string, options: { step?: string; cause?: unknown } = {}) {
+    super('PADDOCK_HOST_START', message, options);
+  }
 }
 
 /** `paddock run --config FILE`: runs until SIGTERM or SIGINT. */

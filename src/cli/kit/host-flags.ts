@@ -6,7 +6,7 @@
  * with it, keeping its pid (process.execve), before loading anything else. Under systemd the same
  * exec goes through the helper that opens the notification socket (service/notify-socket.ts).
  */
-import { NOTIFY_FD_VARIABLE, hasPassedSockets, notifyHelper } from '../service/notify-socket.ts';
+import { NOTIFY_FD_VARIABLE, hasPassedSockets, notifyHelper } from '../../service/notify-socket.ts';
 
 export const hostFlags = ['--max-semi-space-size=2'] as const;
 const optionsWithValue = new Set(['--config', '-c', '--admin', '--token']);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResponseHead } from '../http-parser.ts';
+import { parseResponseHead } from './http-parser.ts';
 import { CgiResponse, MAX_CGI_HEAD, type ResponseRequestFacts } from './cgi-response.ts';
 
 const GET11: ResponseRequestFacts = { method: 'GET', versionMinor: 1, keepAlive: true };

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import { HOST_DEFAULTS } from '../config/defaults.ts';
+import { HOST_DEFAULTS } from '../../config/defaults.ts';
 import { CliError, EXIT, type AdminClient } from './admin-client.ts';
 import { clientFor, globals } from './command-kit.ts';
 import { configPath } from './target.ts';
@@ -23,7 +23,7 @@ function isDataDir(dir: string): boolean {
 async function dataDirOfFile(file: string): Promise<string | null> {
   if (!existsSync(file)) return null;
   try {
-    const { loadConfig } = await import('../config/load.ts');
+    const { loadConfig } = await import('../../config/load.ts');
     const loaded = loadConfig(file);
     if (loaded.ok) return loaded.config.dataDir;
   } catch {

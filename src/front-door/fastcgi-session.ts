@@ -8,8 +8,8 @@
  * Paddock never multiplexes (FCGI_MPXS_CONNS is 0 for php-cgi, and a connection carries one request
  * at a time, as one carries one HTTP exchange), so every request is request id 1.
  */
-import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role, encodeBeginRequest, encodeHeader, encodeParams, streamRecords } from '../../fastcgi/records.ts';
-import { RecordReader } from '../../fastcgi/record-reader.ts';
+import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role, encodeBeginRequest, encodeHeader, encodeParams, streamRecords } from '../fastcgi/records.ts';
+import { RecordReader } from '../fastcgi/record-reader.ts';
 import { CgiResponse, type CgiHeadErrorCode, type ResponseRequestFacts } from './cgi-response.ts';
 
 /** The request id of every request (see above). */

@@ -13,16 +13,16 @@
  * is a 502 at once, never a retry.
  */
 import type { Socket } from 'node:net';
-import type { RequestHead } from '../http-parser.ts';
-import type { UpstreamConnection, UpstreamHandler } from '../upstream-pool.ts';
-import type { Pool } from '../../pools/pool.ts';
-import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../../pools/lease.ts';
-import { BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from '../exchange-owner.ts';
-import { Observation } from '../request-observation.ts';
-import { whenExitedOr } from '../exchange.ts';
+import type { RequestHead } from './http-parser.ts';
+import type { UpstreamConnection, UpstreamHandler } from './upstream-pool.ts';
+import type { Pool } from '../pools/pool.ts';
+import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
+import { BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
+import { Observation } from './request-observation.ts';
+import { whenExitedOr } from './exchange.ts';
 import { buildCgiParams, type CgiConnectionFacts, type CgiParamsResult } from './cgi-params.ts';
 import { FastCgiSession } from './fastcgi-session.ts';
-import type { MountedApp } from '../forwarded-prefix.ts';
+import type { MountedApp } from './forwarded-prefix.ts';
 
 const maxEarlyBody = 64 * 1024;
 /** Parts of an answer up to this size are copied into one write to the client. */

@@ -1,6 +1,8 @@
 /**
  * The supervisor (the WAS/W3SVC role): owns every pool, applies configuration and reloads, runs
- * the periodic tick, and answers the admin API through HostControl.
+ * the periodic tick, and answers the admin API through HostControl. The host (host.ts) builds the
+ * front door and the access log and hands them over; the supervisor fills the pool map the front
+ * door routes to, and orders the shutdown (stop accepting, serve what was accepted, drain pools).
  */
 import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -15,8 +17,8 @@ import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import { PoolOutputLog } from '../events/output-log.ts';
 import { Pool, type PoolDiagnostics } from '../pools/pool.ts';
-import { FrontDoor } from '../front-door/front-door.ts';
-import { AccessLog } from '../front-door/access-log.ts';
+import type { FrontDoor } from '../front-door/front-door.ts';
+import type { AccessLog } from '../front-door/access-log.ts';
 import { renderMetrics } from '../admin/metrics.ts';
 import { Observatory } from '../admin/observe/observatory.ts';
 import type { HistoryOptions, HistorySnapshot } from '../admin/observe/history.ts';
@@ -41,12 +43,22 @@ export function runDirFor(dataDir: string): string {
   return join(tmpdir(), `paddock-${hash}`);
 }
 
+/** What the host builds and hands to the supervisor. */
+export interface SupervisorParts {
+  /** The front door, routing to `pools`. */
+  readonly frontDoor: FrontDoor;
+  readonly accessLog: AccessLog;
+  /** The map the front door routes to, empty: the supervisor adds the pools. */
+  readonly pools: Map<string, Pool>;
+}
+
 /** Every pool of the host and the front door in front of them. */
 export class Supervisor implements HostControl {
   config: HostConfig;
   readonly events: EventLog;
   readonly startedAt = new Date().toISOString();
-  readonly poolMap = new Map<string, Pool>();
+  /** The pools by name: the same map the front door routes to. */
+  readonly poolMap: Map<string, Pool>;
   readonly frontDoor: FrontDoor;
   readonly accessLog: AccessLog;
   /** Request figures, history and event counters for /metrics, the dashboard and `paddock top`. */
@@ -62,31 +74,19 @@ export class Supervisor implements HostControl {
   onReloading: (() => void) | null = null;
   onReloaded: ((result: ReloadResult) => void) | null = null;
 
-  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, options: { history?: HistoryOptions } = {}) {
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, parts: SupervisorParts, options: { history?: HistoryOptions } = {}) {
     this.config = config;
     this.events = events;
+    this.poolMap = parts.pools;
+    this.frontDoor = parts.frontDoor;
+    this.accessLog = parts.accessLog;
     this.#diagnostics = diagnostics;
     // Crash reports carry the last lines a worker wrote; the output logs hold them.
     diagnostics.useOutputs((pool) => this.#outputs.get(pool));
     this.#runDir = runDirFor(config.dataDir);
     mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
-    const accessFile = join(config.dataDir, 'logs', 'access.log');
-    this.accessLog = new AccessLog({
-      file: accessFile,
-      format: config.logs.accessFormat,
-      includeQueryStrings: config.logs.includeQueryStrings,
-      maxBytes: config.logs.maxBytes,
-      maxFiles: config.logs.maxFiles,
-      onError: (err) => {
-        this.events.write({ id: EventIds.OutputLogFailed, level: 'error', message: `The access log cannot be written: ${err.message}. The front door keeps serving.`, details: { file: accessFile, error: err.message } });
-      },
-    });
     this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
-    this.frontDoor = new FrontDoor(config.sites, this.poolMap, this.accessLog, { ...config.webLimits });
-    this.frontDoor.context.onInternalError = (err) => {
-      this.events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
-    };
   }
 
   get dataDir(): string {

@@ -3,8 +3,8 @@
  * (pools, workers, history). Rates — requests/s and CPU % — are the change between the readings;
  * p99 is the last full interval of the host's history. Pure: readings in, lines out.
  */
-import type { PoolSnapshot, WorkerSnapshot } from '../admin/host-control.ts';
-import type { HistorySnapshot } from '../admin/observe/history.ts';
+import type { PoolSnapshot, WorkerSnapshot } from '../../admin/host-control.ts';
+import type { HistorySnapshot } from '../../admin/observe/history.ts';
 import { formatBytes, NONE, table } from './format.ts';
 import { poolStateText } from './pool-view.ts';
 

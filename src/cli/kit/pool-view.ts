@@ -1,5 +1,5 @@
 /** How pools and workers read in the terminal: the tables of `status`, `pools`, `pool` and `workers`. */
-import type { PoolSnapshot, WorkerSnapshot } from '../admin/host-control.ts';
+import type { PoolSnapshot, WorkerSnapshot } from '../../admin/host-control.ts';
 import { formatAge, formatBytes, formatCpu, NONE, table, yesNo } from './format.ts';
 
 /** "started", or "stopped (rapidFail)" when the host stopped it for a reason. */
