@@ -58,3 +58,18 @@ test("FCGI_STDERR of a request goes to the pool's output log, named by its worke
   const file = h.host.supervisor.logFile('php');
   await waitFor(() => existsSync(file) && new RegExp(`${worker} stderr .*a note from stderr\\.php for the pool log`).test(readFileSync(file, 'utf8')), 5_000, 'the FCGI_STDERR line in the pool log');
 });
+
+test('requestTimeout holds for php-cgi: a page that sends no head in time is a 504, not retried, and its php-cgi is replaced (IIS FastCGI)', { skip: phpSkip }, async (t) => {
+  const h = await startTestHost({ sites: oneSite('php'), pools: { php: phpPool({ processModel: { maxProcesses: 2, requestTimeout: '400ms' } }) } });
+  t.after(() => h.stop());
+  const slow = await get(`${h.url}/slow.php?ms=1500`);
+  assert.equal(slow.status, 504);
+  assert.match(slow.body, /requestTimeout/);
+  const timedOutPid = /pid (\d+)/.exec((await h.waitForEvent(EventIds.RequestTimedOut, 'php')).message)![1];
+  const stopped = await waitFor(() => h.events(EventIds.WorkerStopped, 'php').find((e) => String(e.pid) === timedOutPid), 10_000, 'the timed-out php-cgi stopped');
+  assert.match(stopped.message, /requestTimeout/);
+  const fine = await get(`${h.url}/index.php`);
+  assert.equal(fine.status, 200);
+  assert.notEqual(/pid (\d+)/.exec(fine.body)![1], timedOutPid, 'the next request is not left behind the running script');
+  assert.equal(h.host.supervisor.pool('php').refused.RequestTimeout, 1);
+});

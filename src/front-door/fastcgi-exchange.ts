@@ -116,6 +116,15 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
     return this.head;
   }
 
+  /** No answer head from php-cgi within requestTimeout: 504, its connection closed, no retry. */
+  timedOut(limitMs: number): void {
+    if (this.#finished || this.#lease === null || this.#sentToClient) return;
+    this.#finished = true;
+    this.#release('timedOut');
+    this.pool.countRefusal('RequestTimeout');
+    this.owner.gatewayTimeout(this, limitMs);
+  }
+
   /** Asks the pool for a worker, unless the path names no script (the front door answers itself). */
   dispatch(): void {
     const p = this.#params;
@@ -217,6 +226,7 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
     const ok = this.#toClient(r.out);
     if (r.out.length > 0 && !this.#sentToClient) {
       this.#sentToClient = true;
+      this.#lease?.responseBegan();
       this.#status = session.response.status;
       this.observation.firstByte();
     }

@@ -260,6 +260,11 @@ export class Pool {
           details: { requestTimeoutMs: limitMs, requests: labels.slice(0, labelsListed), count: labels.length },
         });
         for (const lease of leases) lease.expire(limitMs);
+        // A php-cgi still runs the script the front door gave up on, and would leave the next
+        // request waiting behind it: as IIS's FastCGI module ends a process past requestTimeout,
+        // it takes no new request and stops now (php-cgi ends its script on SIGTERM); requests go
+        // to the others, or to one started for them.
+        if (this.config.protocol === 'fastcgi') void worker.drain(`requestTimeout: a FastCGI request ran past ${limitMs} ms`);
       },
       logQueueTimeout: (count, limitMs) => {
         this.#event(EventIds.QueueTimedOut, `${count} request(s) waited in the queue of pool '${this.name}' longer than queueTimeout (${limitMs} ms) and were refused with 503 QueueFull.`, {
