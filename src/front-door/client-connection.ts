@@ -320,6 +320,10 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     return this.socket.write(data);
   }
 
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
   pauseClient(): void {
     if (this.#paused) return;
     this.#paused = true;

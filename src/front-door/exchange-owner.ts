@@ -22,6 +22,8 @@ export interface ExchangeOwner {
   readonly socket: Socket;
   /** Writes to the client; false when the client's buffer is full. */
   write(data: Buffer | string): boolean;
+  /** Bytes written to the client that the kernel has not taken yet (they are still referenced). */
+  readonly buffered: number;
   pauseClient(): void;
   resumeClient(): void;
   onClientDrain(fn: () => void): void;

@@ -197,7 +197,9 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     if (this.#stage === 'body') return this.#forwardBody(conn, chunk, 0, 0);
     if (this.#stage === 'tunnel') {
       // After 101 Switching Protocols the bytes belong to the new protocol: relay them.
-      if (!this.owner.write(chunk)) {
+      const ok = this.owner.write(chunk);
+      this.#keepIfQueued(conn);
+      if (!ok) {
         conn.socket.pause();
         this.owner.onClientDrain(() => conn.socket.resume());
       }
@@ -208,7 +210,8 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     for (;;) {
       const r = parseResponseHead(buf);
       if (r.kind === 'incomplete') {
-        this.#resBuf = buf;
+        // The connection's read buffer is lent: a head in pieces is kept as a copy.
+        this.#resBuf = buf.buffer === chunk.buffer ? Buffer.from(buf) : buf;
         return;
       }
       if (r.kind === 'error') {
@@ -227,6 +230,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
         this.observation.firstByte();
         this.#sentToClient = true;
         this.owner.write(buf.subarray(0, h.headLength));
+        this.#keepIfQueued(conn);
         buf = buf.subarray(h.headLength);
         if (buf.length === 0) {
           this.#resBuf = null;
@@ -242,6 +246,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       if (h.status === 101 && this.head.upgrade) {
         this.#stage = 'tunnel';
         this.owner.write(buf);
+        this.#keepIfQueued(conn);
         this.#lease!.upgrade();
         this.owner.tunnel(conn);
         return;
@@ -260,6 +265,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       if (announceClose) this.owner.write(withConnectionClose(buf, h.headLength));
       if (this.#resKind === 'none' || (this.#resKind === 'length' && h.contentLength === 0)) {
         if (!announceClose) this.owner.write(buf.length === h.headLength ? buf : buf.subarray(0, h.headLength));
+        this.#keepIfQueued(conn);
         this.#complete(buf.length === h.headLength);
         return;
       }
@@ -297,6 +303,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       }
     }
     const ok = this.owner.write(writeFrom === 0 && end === chunk.length ? chunk : chunk.subarray(writeFrom, end));
+    this.#keepIfQueued(conn);
     if (done) {
       this.#complete(end === chunk.length);
       return;
@@ -305,6 +312,14 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       conn.socket.pause();
       this.owner.onClientDrain(() => conn.socket.resume());
     }
+  }
+
+  /**
+   * The bytes of `conn`'s read buffer just written to the client are still queued there (the
+   * client's kernel buffer did not take them at once): the connection reads into a new buffer.
+   */
+  #keepIfQueued(conn: UpstreamConnection): void {
+    if (this.owner.buffered > 0) conn.detachBuffer();
   }
 
   /** Gives the lease back, once; the exchange keeps nothing of it. */

@@ -4,18 +4,27 @@
  * connection is closed after `idleMs`, well under the worker's own keep-alive timeout (Node's
  * default is 5 s) so a worker never closes a connection the host is about to use. A connection is
  * kept only while its worker takes requests: a draining, suspended or hung worker gets none back.
+ *
+ * A connection reads into a buffer of its own (net's `onread`) rather than through a Readable
+ * stream: no allocation and no stream bookkeeping per read. The bytes a handler gets are then lent
+ * until it returns; a handler that keeps them (a write the client's kernel buffer did not take at
+ * once) calls `detachBuffer()`, and the next read goes into a new buffer. A pool made with
+ * `lend: false` (FastCGI, whose record reader keeps partial records) gets buffers of its own.
  */
 import { connect, type Socket } from 'node:net';
 import type { LeasedWorker } from '../pools/lease.ts';
 
 /** What an exchange implements to receive a connection's events. */
 export interface UpstreamHandler {
+  /** In a pool made with `lend: true`, `chunk` is lent until this returns: copy what is kept, or call `conn.detachBuffer()`. */
   onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void;
   onUpstreamClose(conn: UpstreamConnection, error: Error | null): void;
   onUpstreamDrain(conn: UpstreamConnection): void;
 }
 
 const idleMs = 4_000;
+/** The read buffer of one connection: net's own default read size. */
+const readBufferBytes = 64 * 1024;
 const pools = new Set<UpstreamPool>();
 let sweeper: NodeJS.Timeout | null = null;
 
@@ -34,22 +43,17 @@ export class UpstreamConnection {
   lastUsed = 0;
   closed = false;
 
-  constructor(pool: UpstreamPool, socket: Socket) {
+  #buffer: Buffer = Buffer.allocUnsafe(readBufferBytes);
+  #detached = false;
+
+  constructor(pool: UpstreamPool, target: { path: string } | { port: number; host: string }, lend: boolean) {
     this.pool = pool;
+    const socket = lend
+      ? connect({ ...target, onread: { buffer: () => this.#nextBuffer(), callback: (n: number, buf: Uint8Array) => this.#onRead(buf.subarray(0, n) as Buffer) } } as never)
+      : connect(target as never);
+    if (!lend) socket.on('data', (chunk: Buffer) => this.#onRead(chunk));
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.handler === null) {
-        socket.destroy(); // bytes nobody asked for: the connection's framing is lost
-        return;
-      }
-      try {
-        this.handler.onUpstreamData(this, chunk);
-      } catch (err) {
-        // A bug met on this exchange costs this exchange only: its close handling answers the client.
-        socket.destroy(err as Error);
-      }
-    });
     socket.on('drain', () => this.handler?.onUpstreamDrain(this));
     socket.on('error', (err) => this.#closed(err));
     socket.on('close', () => this.#closed(null));
@@ -57,6 +61,36 @@ export class UpstreamConnection {
       this.#closed(null);
       socket.destroy();
     });
+  }
+
+  /** The bytes just lent stay referenced (queued for the client): the next read needs a new buffer. */
+  detachBuffer(): void {
+    this.#detached = true;
+  }
+
+  #nextBuffer(): Buffer {
+    if (this.#detached) {
+      this.#detached = false;
+      this.#buffer = Buffer.allocUnsafe(readBufferBytes);
+    }
+    return this.#buffer;
+  }
+
+  #onRead(chunk: Buffer): boolean {
+    const socket = this.socket;
+    if (this.handler === null) {
+      socket.destroy(); // bytes nobody asked for: the connection's framing is lost
+      return false;
+    }
+    try {
+      this.handler.onUpstreamData(this, chunk);
+    } catch (err) {
+      // A bug met on this exchange costs this exchange only: its close handling answers the client.
+      socket.destroy(err as Error);
+      return false;
+    }
+    // A handler that applies backpressure pauses the socket itself (net stops reading then).
+    return true;
   }
 
   #closed(err: Error | null): void {
@@ -77,8 +111,12 @@ export class UpstreamPool {
   #all = new Set<UpstreamConnection>();
   #closed = false;
 
-  constructor(worker: LeasedWorker) {
+  readonly #lend: boolean;
+
+  /** `lend`: reads are lent to the handler until it returns (see the top of this file). */
+  constructor(worker: LeasedWorker, options: { readonly lend: boolean } = { lend: false }) {
     this.#worker = worker;
+    this.#lend = options.lend;
     const address = worker.address;
     this.#target = 'path' in address ? { path: address.path } : { port: address.port, host: '127.0.0.1' };
   }
@@ -87,7 +125,7 @@ export class UpstreamPool {
   take(fresh: boolean): UpstreamConnection {
     let conn = fresh ? undefined : this.#idle.pop();
     if (conn === undefined) {
-      conn = new UpstreamConnection(this, connect(this.#target as never));
+      conn = new UpstreamConnection(this, this.#target, this.#lend);
       this.#all.add(conn);
     }
     conn.uses++;

@@ -15,7 +15,7 @@ export class Upstreams implements Connector<UpstreamConnection> {
   connect(worker: LeasedWorker, fresh: boolean): UpstreamConnection {
     let pool = this.#byWorker.get(worker);
     if (pool === undefined) {
-      const created = new UpstreamPool(worker);
+      const created = new UpstreamPool(worker, { lend: true }); // the HTTP exchange copies what it keeps
       this.#byWorker.set(worker, created);
       worker.watchConnections((verdict) => (verdict === 'idle' ? created.closeIdle() : created.destroyAll()));
       pool = created;
