@@ -26,6 +26,8 @@ import { FastCgiSession } from './fastcgi-session.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
 
 const maxEarlyBody = 64 * 1024;
+/** Parts of an answer up to this size are copied into one write to the client. */
+const coalesceBytes = 16 * 1024;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** What CGI says of the client connection (REMOTE_ADDR, SERVER_PORT, HTTPS…), read only for FastCGI requests. */
@@ -67,6 +69,8 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
   #earlyBytes = 0;
   #sentToClient = false;
   #continued = false;
+  /** The connection of this attempt reached the worker (a kept one did long ago). */
+  #connected = false;
   /** Why the worker's answer cannot be relayed: a 502, never a retry. */
   #malformed: string | null = null;
   #finished = false;
@@ -160,6 +164,8 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
     const conn = lease.connection;
     conn.handler = this;
     const s = conn.socket;
+    this.#connected = !s.connecting;
+    if (s.connecting) s.once('connect', () => (this.#connected = lease === this.#lease));
     s.cork();
     s.write(session.begin(this.#params.params, this.#hasBody));
     for (const part of this.#early) for (const b of session.stdin(part)) s.write(b);
@@ -224,11 +230,11 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
     const session = this.#session;
     if (this.#finished || session === null) return;
     const r = session.read(chunk);
-    let ok = true;
-    for (const b of r.out) ok = this.owner.write(b) && ok;
+    const ok = this.#toClient(r.out);
     if (r.out.length > 0 && !this.#sentToClient) {
       this.#lease?.responseBegan();
       this.#sentToClient = true;
+      this.#lease?.responseBegan();
       this.#status = session.response.status;
       this.observation.firstByte();
     }
@@ -246,6 +252,21 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
       conn.socket.pause();
       this.owner.onClientDrain(() => conn.socket.resume());
     }
+  }
+
+  /**
+   * Writes the parts of an answer to the client; false when its buffer is full. A head and a small
+   * body go as one write: each write is a system call, and most PHP pages fit in one.
+   */
+  #toClient(out: readonly Buffer[]): boolean {
+    if (out.length === 0) return true;
+    if (out.length === 1) return this.owner.write(out[0]);
+    let bytes = 0;
+    for (const b of out) bytes += b.length;
+    if (bytes <= coalesceBytes) return this.owner.write(Buffer.concat(out as Buffer[], bytes));
+    let ok = true;
+    for (const b of out) ok = this.owner.write(b) && ok;
+    return ok;
   }
 
   #release(outcome: LeaseOutcome): void {
@@ -278,7 +299,10 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
       this.owner.abort(this);
       return;
     }
-    if (this.#retriable && this.#attempts < 2 && this.#malformed === null) {
+    // A request without a body whose connection never reached the worker (a php-cgi that just
+    // died: its socket refuses) was delivered to no one: any method is repeated then.
+    const undelivered = !this.#connected && !this.#hasBody;
+    if ((this.#retriable || undelivered) && this.#attempts < 2 && this.#malformed === null) {
       this.#retryOnVerdict(worker);
       return;
     }

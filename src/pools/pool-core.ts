@@ -286,6 +286,11 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
 
   #dispatch(): void {
     this.queue.dispatch(this.#pick, this.#grant);
+    // Requests still wait while workers are ready: each is at its per-worker limit (a FastCGI
+    // worker takes one at a time), so a web garden grows as it does on an arrival.
+    if (this.queue.length > 0 && requestsPerWorker(this.#config.protocol, this.#config.processModel.maxConcurrentRequestsPerWorker) > 0 && this.#workers.some((w) => w.state === 'ready' && !w.hung)) {
+      this.#demandStart();
+    }
   }
 
   // ---- workers -----------------------------------------------------------------------------

@@ -245,7 +245,14 @@ export class Pool {
         this.#retryTimer.unref();
       },
       rapidFailTripped: (failures) => this.#rapidFailTripped(failures),
-      requestsTimedOut: (worker, leases, limitMs) => this.#requestEvents.timedOut(worker, leases, limitMs),
+      requestsTimedOut: (worker, leases, limitMs) => {
+        this.#requestEvents.timedOut(worker, leases, limitMs);
+        // A php-cgi still runs the script the front door gave up on, and would leave the next
+        // request waiting behind it: as IIS's FastCGI module ends a process past requestTimeout,
+        // it takes no new request and stops now (php-cgi ends its script on SIGTERM); requests go
+        // to the others, or to one started for them.
+        if (this.config.protocol === 'fastcgi') void worker.drain(`requestTimeout: a FastCGI request ran past ${limitMs} ms`);
+      },
       logQueueTimeout: (count, limitMs) => this.#requestEvents.queueTimedOut(count, limitMs),
       blockedWorker: (worker, leases) => void this.#onBlocked(worker, leases.map((l) => l.label)),
       logUnhealthyAtStart: (worker, reason, sinceReadyMs) => this.#requestEvents.unhealthyAtStart(worker, reason, sinceReadyMs),
