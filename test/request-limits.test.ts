@@ -29,7 +29,8 @@ before(async () => {
       timeout: helloPool({ processModel: { requestTimeout: '400ms' } }),
       // AlwaysRunning: a queue wait this short must not be spent on the worker's start.
       shed: helloPool({ startMode: 'AlwaysRunning', queueLength: 1, processModel: { maxConcurrentRequestsPerWorker: 1, queueTimeout: '500ms' } }),
-      blocked: helloPool({ processModel: { requestTimeout: 0 }, failure: { blockedRequestLimit: 2, blockedRequestTime: '300ms' } }),
+      // The stuck requests (6 s) finish on the old worker: its drain outlasts them.
+      blocked: helloPool({ processModel: { requestTimeout: 0, shutdownTimeLimit: '30s' }, failure: { blockedRequestLimit: 2, blockedRequestTime: '300ms' } }),
       poison: helloPool(),
       sick: helloPool({ failure: { rapidFailProtectionMaxCrashes: 2 } }),
     },
