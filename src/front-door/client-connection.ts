@@ -18,8 +18,8 @@ import type { RequestHead } from './http-parser.ts';
 import type { RequestEnding } from './request-record.ts';
 import { endedRecord } from './request-observation.ts';
 import { BodyClock, type BodyProgress, type BodyReader } from './body-watch.ts';
+import { ClientFlow, maxPending } from './client-flow.ts';
 
-const maxPending = 64 * 1024;
 /**
  * The front door stops reading a client whose answers wait unsent past this many bytes: a client
  * that pipelines requests and never reads the answers holds at most this much of the host's
@@ -40,11 +40,8 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   #exchange: ClientExchange | null = null;
   #tunnel: UpstreamConnection | null = null;
   #closed = false;
-  #paused = false;
-  #drainWaiters: Array<() => void> = [];
+  readonly #flow: ClientFlow;
   #headTimer: NodeJS.Timeout | null = null;
-  /** Reading waits until the client has read its answers (socket 'drain'). */
-  #writeBlocked = false;
   /** #next is running: a call from within it (a refusal answered at once) only asks for another turn. */
   #inNext = false;
   #nextAgain = false;
@@ -62,6 +59,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     this.socket = socket;
     this.#ctx = ctx;
     this.proto = proto;
+    this.#flow = new ClientFlow(socket);
     const addr = socket.remoteAddress ?? '';
     this.forwardedFor = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
     socket.setNoDelay(true);
@@ -180,7 +178,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     while (this.#exchange === null && this.#pending !== null && !this.#closed) {
       // Backpressure on the answers: read no further request until the client reads what it has.
       if (this.socket.writableLength > answerHighWater) {
-        this.#waitForWritable();
+        this.#flow.blockUntilWritable();
         return;
       }
       const buf = this.#pending;
@@ -228,16 +226,9 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     }
   }
 
-  /** Stops reading until the client has taken the answers waiting for it. */
-  #waitForWritable(): void {
-    if (this.#writeBlocked) return;
-    this.#writeBlocked = true;
-    this.pauseClient();
-  }
-
   /** A client that half-closed has nothing more to ask once nothing is in hand or pending. */
   #endIfDone(): void {
-    if (!this.#clientEnded || this.#closed || this.#exchange !== null || this.#tunnel !== null || this.#writeBlocked) return;
+    if (!this.#clientEnded || this.#closed || this.#exchange !== null || this.#tunnel !== null || this.#flow.writeBlocked) return;
     this.#closed = true;
     this.socket.end();
   }
@@ -269,7 +260,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   bodyProgress(now: number, limitMs: number): BodyProgress {
     const ex = this.#exchange;
     if (ex === null || ex.reqDone || this.#closed || this.#tunnel !== null || this.#body === null) return 'done';
-    return this.#body.progress(now, limitMs, this.#paused);
+    return this.#body.progress(now, limitMs, this.#flow.paused);
   }
 
   bodyTimedOut(limitMs: number): void {
@@ -325,28 +316,19 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   }
 
   pauseClient(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    this.socket.pause();
+    this.#flow.pause();
   }
 
   resumeClient(): void {
-    if (!this.#paused || this.#writeBlocked) return;
-    if (this.#pending !== null && this.#pending.length > maxPending) return;
-    this.#paused = false;
-    this.socket.resume();
+    this.#flow.resume(this.#pending?.length ?? 0);
   }
 
   onClientDrain(fn: () => void): void {
-    this.#drainWaiters.push(fn);
+    this.#flow.onDrain(fn);
   }
 
   #onDrain(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const fn of waiters) fn();
-    if (this.#writeBlocked && !this.#closed) {
-      this.#writeBlocked = false;
+    if (this.#flow.drained() && !this.#closed) {
       this.resumeClient();
       this.#next();
     }
@@ -398,11 +380,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       }
       return;
     }
-    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
-    const response = cannedResponse(503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5', ...(close ? CLOSE : {}) }, ex.head.method);
-    if (close) return this.#sendAndClose(response);
-    this.socket.write(response);
-    this.#nextExchange(false);
+    this.#answerAndGoOn(ex, 503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' });
   }
 
   outOfFiles(ex: ClientExchange, err: NodeJS.ErrnoException): void {
@@ -410,45 +388,32 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     this.#exchange = null;
     // HTTP.sys logs a refusal at its connection limit as ConnLimit.
     this.#exchangeEnded(ex, 503, 'ConnLimit', 'frontDoor');
-    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
-    const response = cannedResponse(503, 'The host has no file descriptor left for this request; try again shortly.', { 'Retry-After': '1', ...(close ? CLOSE : {}) }, ex.head.method);
-    if (close) return this.#sendAndClose(response);
-    this.socket.write(response);
-    this.#nextExchange(false);
+    this.#answerAndGoOn(ex, 503, 'The host has no file descriptor left for this request; try again shortly.', { 'Retry-After': '1' });
   }
 
   answer(ex: ClientExchange, status: number, reason: string, message: string): void {
-    this.#exchangeEnded(ex, status, reason, 'frontDoor');
-    const response = cannedResponse(status, message, this.closing ? CLOSE : {}, ex.head.method);
     this.#exchange = null;
-    if (!ex.reqDone || !ex.head.keepAlive || this.closing) return this.#sendAndClose(response);
-    this.socket.write(response);
-    this.#nextExchange(false);
+    this.#exchangeEnded(ex, status, reason, 'frontDoor');
+    this.#answerAndGoOn(ex, status, message);
   }
 
   badGateway(ex: ClientExchange, reason: string, message = 'ended before answering this request'): void {
-    this.#exchangeEnded(ex, 502, reason, 'frontDoor');
-    const response = cannedResponse(502, `The worker of pool '${ex.pool.name}' ${message}.`, this.closing ? CLOSE : {}, ex.head.method);
-    if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
-      this.#exchange = null;
-      return this.#sendAndClose(response);
-    }
-    this.socket.write(response);
-    this.#nextExchange(false);
+    this.answer(ex, 502, reason, `The worker of pool '${ex.pool.name}' ${message}.`);
   }
 
   gatewayTimeout(ex: ClientExchange, limitMs: number): void {
-    this.#workerFailed(ex, 504, 'RequestTimeout', `The worker of pool '${ex.pool.name}' sent no response within ${limitMs} ms (requestTimeout).`);
+    this.answer(ex, 504, 'RequestTimeout', `The worker of pool '${ex.pool.name}' sent no response within ${limitMs} ms (requestTimeout).`);
   }
 
-  /** A front-door answer for a request its worker failed to answer in time: the connection stays when the request was read whole. */
-  #workerFailed(ex: ClientExchange, status: 504, reason: string, text: string): void {
-    this.#exchangeEnded(ex, status, reason, 'frontDoor');
-    const response = cannedResponse(status, text, this.closing ? CLOSE : {}, ex.head.method);
-    if (!ex.reqDone || !ex.head.keepAlive || this.closing) {
-      this.#exchange = null;
-      return this.#sendAndClose(response);
-    }
+  /**
+   * Sends the front door's own answer to the exchange just ended (and logged). The connection stays
+   * only when the request was read whole and may be kept alive; RFC 9112 §9.6: an answer that
+   * ends the connection says so.
+   */
+  #answerAndGoOn(ex: ClientExchange, status: number, text: string, headers: Readonly<Record<string, string>> = {}): void {
+    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
+    const response = cannedResponse(status, text, close ? { ...headers, ...CLOSE } : headers, ex.head.method);
+    if (close) return this.#sendAndClose(response);
     this.socket.write(response);
     this.#nextExchange(false);
   }
