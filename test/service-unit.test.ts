@@ -40,7 +40,7 @@ test('the service unit: Type=notify, reload, the host stops its workers, delegat
   assert.match(unit, /^TimeoutStopSec=135$/m);
   const execStart = /^ExecStart=(.*)$/m.exec(unit)![1].split(' ');
   assert.match(execStart[1], /notify-exec\.(pl|py)$/, 'started through the helper that opens the notification socket');
-  assert.deepEqual(execStart.slice(2), [process.execPath, '--max-semi-space-size=2', join(repoRoot, 'bin/paddock.mjs'), 'run', '--config', file]);
+  assert.deepEqual(execStart.slice(2), [process.execPath, '--max-semi-space-size=16', join(repoRoot, 'bin/paddock.mjs'), 'run', '--config', file]);
   assert.match(unit, new RegExp(`^ExecReload=${process.execPath} ${join(repoRoot, 'bin/paddock.mjs')} reload --config ${file}$`, 'm'));
   assert.doesNotMatch(unit, /\.socket/, 'no socket unit unless asked');
 });

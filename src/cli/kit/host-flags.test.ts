@@ -28,7 +28,7 @@ test('paddock run re-executes itself with the host V8 flags and keeps its pid', 
     while (!/serving/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(err, /serving/, 'the host started');
     const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(argv.includes('--max-semi-space-size=2'), `the same pid runs with the flag: ${argv.join(' ')}`);
+    assert.ok(argv.includes('--max-semi-space-size=16'), `the same pid runs with the flag: ${argv.join(' ')}`);
     child.kill('SIGTERM');
     await exited;
   } finally {
