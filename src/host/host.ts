@@ -22,6 +22,7 @@ import { takeInheritedSockets, type InheritedSocket } from '../service/listen-fd
 import { SdNotifier } from '../service/sd-notify.ts';
 import { describeOpenFileLimit, raiseOpenFileLimit } from '../service/open-file-limit.ts';
 import { ensureDir } from '../service/ensure-dir.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { HostDrain } from '../admin/host-drain.ts';
 import { activityOf } from '../admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
@@ -87,7 +88,9 @@ export async function startHost(
   } = {},
 ): Promise<RunningHost> {
   // Fails fast with the directory and the reason: a dataDir that cannot be made stops nothing else.
-  ensureDir(config.dataDir, 'dataDir');
+  ensureDir(config.dataDir, 'dataDir', 0o711);
+  // Workers may run as other users: dataDir keeps the host's files private (data-dir.ts).
+  prepareDataDir(config.dataDir);
   ensureDir(dirname(config.admin.socket), 'the directory of admin.socket', 0o700);
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
