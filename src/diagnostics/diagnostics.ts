@@ -343,11 +343,12 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     return p;
   }
 
-  /** Redacts the pool's secrets, stores the report, writes its event. */
+  /** Redacts the secrets a worker holds (the host's environment and the pool's env), stores the report, writes its event. */
   #save(raw: CrashReport, env: Readonly<Record<string, string>>, eventId: number): void {
     const store = this.#requireStore();
     const pool = raw.pool;
-    const report = redactValue(raw, secretsOf(env));
+    // A worker inherits the host's environment as well as the pool's env: secrets of either are kept out.
+    const report = redactValue(raw, secretsOf({ ...definedOf(process.env), ...env }));
     const { removed } = store.save(report);
     const bucket = store.bucket(report.bucket);
     const where = report.top[0] ? ` at ${report.top[0]}` : '';
@@ -402,4 +403,11 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
       });
     }
   }
+}
+
+/** The set variables of an environment. */
+function definedOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }

@@ -11,7 +11,7 @@ import type { PoolOutputLog } from '../events/output-log.ts';
 import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
 import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
 import { IdentityError, type Identity } from '../supervisor/identity.ts';
-import { appAccessProblem } from '../supervisor/identity-access.ts';
+import { appAccess } from '../supervisor/identity-access.ts';
 import { runAction } from '../supervisor/run-action.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
@@ -327,7 +327,8 @@ export class Pool {
       return null;
     }
     // An identity that cannot read its app would only crash-loop into rapid-fail: say which path.
-    const unreachable = appAccessProblem(config, identity);
+    const access = appAccess(config, identity);
+    const unreachable = access.problem;
     if (unreachable !== null) {
       this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' runs as an identity that cannot reach its app: ${unreachable}. The pool was stopped.`, {
         details: { identityType: identity.type ?? null, uid: identity.uid, gid: identity.gid, reason: unreachable },
@@ -359,6 +360,7 @@ export class Pool {
           extraEnv: this.#services.diagnostics.extraEnv(config, id),
           baseEnv: process.env,
           stdin: listener?.fd,
+          program: access.program ?? undefined,
         });
         worker.start(spec);
         listener?.close();

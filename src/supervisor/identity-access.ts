@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import type { PoolConfig } from '../config/types.ts';
 import { findProgram } from './find-program.ts';
 import { workerArgv } from './worker-argv.ts';
@@ -78,21 +78,26 @@ function modeText(st: Stats): string {
   return (st.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
+/** What a pool's identity can reach of its app. */
+export interface AppAccess {
+  /** The first thing it cannot reach (cwd, program, script), naming the path; null when all can be. */
+  readonly problem: string | null;
+  /** The program file it runs, found on PATH as it can run it; null for the host's own identity. */
+  readonly program: string | null;
+}
+
 /**
- * The first thing of `pool` its identity cannot reach: the cwd, the program, or a script named in
- * its arguments (an argument that is an existing file). Null when all can be reached.
+ * What the identity of `pool` can reach: the cwd, the program, and a script named in its
+ * arguments (an argument that is an existing file).
  */
-export function appAccessProblem(pool: PoolConfig, identity: Identity): string | null {
+export function appAccess(pool: PoolConfig, identity: Identity): AppAccess {
   const caller = callerOf(identity);
-  if (caller === null) return null;
+  if (caller === null) return { problem: null, program: null };
   const cwd = accessProblem(caller, pool.cwd, 'enter');
-  if (cwd !== null) return `cwd: ${cwd}`;
+  if (cwd !== null) return { problem: `cwd: ${cwd}`, program: null };
   const argv = workerArgv(pool, '0');
-  const program = findProgram(argv[0] ?? '', pool.env.PATH ?? process.env.PATH, pool.cwd);
-  if (program !== null) {
-    const run = accessProblem(caller, program, 'run');
-    if (run !== null) return `command: ${run}`;
-  }
+  const run = findRunnable(caller, argv[0] ?? '', pool.env.PATH ?? process.env.PATH, pool.cwd);
+  if (run.problem !== null) return { problem: `command: ${run.problem}`, program: null };
   for (const arg of argv.slice(1)) {
     if (arg.startsWith('-') || !/[/.]/.test(arg)) continue;
     const file = isAbsolute(arg) ? arg : resolve(pool.cwd, arg);
@@ -104,7 +109,38 @@ export function appAccessProblem(pool: PoolConfig, identity: Identity): string |
     }
     if (!isFile) continue;
     const read = accessProblem(caller, file, 'read');
-    if (read !== null) return `script: ${read}`;
+    if (read !== null) return { problem: `script: ${read}`, program: run.file };
   }
-  return null;
+  return { problem: null, program: run.file };
+}
+
+/** The first thing of `pool` its identity cannot reach, or null (appAccess). */
+export function appAccessProblem(pool: PoolConfig, identity: Identity): string | null {
+  return appAccess(pool, identity).problem;
+}
+
+/**
+ * The file `caller` runs for `program`: a PATH entry it cannot run is passed over for the next (a
+ * shim under /root for /usr/bin), and the host hands setpriv that file, so the worker runs what
+ * was checked rather than what execvp(3) would try first.
+ */
+function findRunnable(caller: Caller, program: string, path: string | undefined, cwd: string): { file: string | null; problem: string | null } {
+  if (program.includes('/')) {
+    const file = findProgram(program, path, cwd);
+    return { file, problem: file === null ? null : accessProblem(caller, file, 'run') };
+  }
+  let first: string | null = null;
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const file = resolve(cwd, dir, program);
+    try {
+      if (!statSync(file).isFile()) continue;
+    } catch {
+      continue;
+    }
+    const problem = accessProblem(caller, file, 'run');
+    if (problem === null) return { file, problem: null };
+    first ??= problem;
+  }
+  return { file: null, problem: first };
 }

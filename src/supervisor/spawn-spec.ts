@@ -44,13 +44,17 @@ export interface SpawnInputs {
   readonly baseEnv: NodeJS.ProcessEnv;
   /** A FastCGI worker's listening socket (SpawnSpec.stdin). */
   readonly stdin?: number;
+  /** The program file the pool's identity runs (identity-access.ts), in place of the command's name. */
+  readonly program?: string;
 }
 
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
 export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const { pool, address, identity } = inputs;
   const fastcgi = pool.protocol === 'fastcgi';
-  const argv = fastcgi ? fastcgiArgv(workerArgv(pool, portValue(address))) : workerArgv(pool, portValue(address));
+  const named = workerArgv(pool, portValue(address));
+  if (inputs.program !== undefined && named.length > 0) named[0] = inputs.program;
+  const argv = fastcgi ? fastcgiArgv(named) : named;
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inputs.baseEnv)) {
