@@ -19,14 +19,14 @@ export function dynamicUidHome(name: string): number {
 
 /**
  * The uid of each pool in `names`; `taken(uid)` says whether a user or group already has the
- * number. Pure but for `taken`, so it is tested without NSS.
+ * number; `homeOf` is the hash (tests give their own to make collisions). Pure but for `taken`.
  * @example dynamicUids(['api', 'web'], (uid) => false).get('web')
  */
-export function dynamicUids(names: Iterable<string>, taken: (uid: number) => boolean): Map<string, number> {
+export function dynamicUids(names: Iterable<string>, taken: (uid: number) => boolean, homeOf: (name: string) => number = dynamicUidHome): Map<string, number> {
   const out = new Map<string, number>();
   const used = new Set<number>();
   for (const name of [...new Set(names)].sort()) {
-    const home = dynamicUidHome(name);
+    const home = homeOf(name);
     for (let i = 0; i < size; i++) {
       const uid = DYNAMIC_UID_MIN + ((home - DYNAMIC_UID_MIN + i) % size);
       if (used.has(uid) || taken(uid)) continue;
