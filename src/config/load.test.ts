@@ -316,6 +316,22 @@ pools:
     assert.match(name.message, /a pool name may use only/);
   });
 
+  it('rejects an identityType at odds with processModel.user, and takes admin.tcp without a token', () => {
+    const errs = errors(`
+admin: { tcp: "127.0.0.1:9180", hosts: [ops.example.com] }
+applicationPoolDefaults: { processModel: { identityType: SpecificUser } }
+pools:
+  a: { command: [x] }
+  b: { command: [x], processModel: { identityType: HostIdentity, user: nobody } }
+  c: { command: [x], processModel: { user: nobody } }
+  d: { command: [x], processModel: { identityType: Pool } }
+`);
+    assert.equal(find(errs, 'pools.a.processModel.identityType').code, 'CONFIG_IDENTITY_NO_USER');
+    assert.equal(find(errs, 'pools.b.processModel.user').code, 'CONFIG_IDENTITY_USER');
+    assert.equal(find(errs, 'pools.d.processModel.identityType').code, 'CONFIG_BAD_ENUM');
+    assert.equal(errs.length, 3, errs.map((e) => e.path).join(', '));
+  });
+
   it('rejects bad schedules, naming the entry', () => {
     const text = 'pools:\n  web:\n    command: [x]\n    recycling: { periodicRestart: { schedule: ["25:00", "61 * * * *", "2030-01-01"] } }\n';
     const errs = errors(text);
