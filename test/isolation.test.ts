@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { stringify } from 'yaml';
+import { startHostProcess } from './helpers/host-process.ts';
 import { startTestHost, get, fixtures, helloPool, oneSite, repoRoot, waitFor, type TestHost } from './helpers/test-host.ts';
 import { phpPool, phpSkip } from './helpers/php-cgi.ts';
 import { parseConfig } from '../src/config/index.ts';
@@ -295,4 +296,26 @@ test("a crash report holds no secret of the host's own environment that the work
   } finally {
     delete process.env.HOST_API_TOKEN;
   }
+});
+
+test('paddock run prints the dashboard address with the made token once, then where the token is; a short token off loopback starts nothing', async () => {
+  const dir = newDir();
+  const file = join(dir, 'paddock.yaml');
+  writeFileSync(file, stringify({ dataDir: dir, listen: ['127.0.0.1:0'], admin: { tcp: '127.0.0.1:0' } }));
+  const first = await startHostProcess(file);
+  const token = await waitFor(() => { try { return readFileSync(join(dir, 'admin.token'), 'utf8').trim(); } catch { return null; } }, 5000, 'admin.token');
+  const printed = await waitFor(() => /dashboard (\S+)/.exec(first.w.err())?.[1] ?? null, 5000, 'the dashboard line');
+  assert.match(printed, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=${token}$`), 'the real token, not a placeholder');
+  assert.equal(await first.stop(), 0);
+  const second = await startHostProcess(file);
+  const again = await waitFor(() => /dashboard .*/.exec(second.w.err())?.[0] ?? null, 5000, 'the dashboard line');
+  assert.ok(!again.includes(token), again);
+  assert.match(again, /admin\.token/);
+  assert.equal(await second.stop(), 0);
+
+  writeFileSync(file, stringify({ dataDir: dir, listen: ['127.0.0.1:0'], admin: { tcp: '0.0.0.0:0', token: 'too-short-for-a-network' } }));
+  const refused = await paddock(['run', '--config', file]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /admin\.token: .*at least 32 characters/);
+  assert.match(refused.stderr, /nothing was started/);
 });
