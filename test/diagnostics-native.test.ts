@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestHost, get, fixtures, repoRoot, type TestHost } from './helpers/test-host.ts';
@@ -16,6 +16,9 @@ import { readCorePattern } from '../src/diagnostics/core-dumps.ts';
 import type { CrashReport, NextCrashState } from '../src/diagnostics/report-types.ts';
 
 const build = mkdtempSync(join(tmpdir(), 'pdk-segv-'));
+// Under root the pool runs as an ApplicationPoolIdentity: with core_pattern "core" the kernel writes
+// the core into the worker's cwd as the worker's uid, so that folder is writable by it (sticky, as /tmp).
+chmodSync(build, 0o1777);
 const binary = join(build, 'segv');
 let compiled: string | null = null;
 try {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -33,6 +33,8 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
 
 test('the packed tarball installs with npm install -g and runs the example from any folder', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'pdk-pkg-'));
+  // Under root the example's pool runs as an ApplicationPoolIdentity, which must reach the installed package and the app.
+  chmodSync(scratch, 0o711);
   t.after(() => rmSync(scratch, { recursive: true, force: true }));
 
   // npm pack: prepack builds dist/; the tarball lists what a user gets.

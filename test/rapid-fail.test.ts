@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, rmSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, writeFileSync, rmSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { startTestHost, fixtures, get, helloPool, type TestHost } from './helpers/test-host.ts';
@@ -10,7 +10,10 @@ import { EventIds } from '../src/events/event-ids.ts';
 let h: TestHost;
 let marker: string;
 before(async () => {
-  marker = join(mkdtempSync(join(tmpdir(), 'pdk-marker-')), 'crash-marker');
+  const markerDir = mkdtempSync(join(tmpdir(), 'pdk-marker-'));
+  // The workers run as an ApplicationPoolIdentity under root: they must be able to see the marker.
+  chmodSync(markerDir, 0o711);
+  marker = join(markerDir, 'crash-marker');
   writeFileSync(marker, 'crash');
   h = await startTestHost({
     sites: [{ name: 's', hosts: ['*'], apps: [{ path: '/', pool: 'good' }, { path: '/bad', pool: 'bad' }, { path: '/badtcp', pool: 'badtcp' }] }],

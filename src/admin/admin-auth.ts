@@ -10,9 +10,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ADMIN_COOKIE } from '../front-door/admin-cookie.ts';
 
-/** Cookie that carries the token for the dashboard in a browser. */
-export const TOKEN_COOKIE = 'paddock_token';
+/** Cookie that carries the token for the dashboard in a browser; the front door keeps it from workers. */
+export const TOKEN_COOKIE = ADMIN_COOKIE;
 
 /** Paths anyone may read over TCP: the load balancer's checks. */
 export function isPublicPath(method: string, path: string): boolean {

@@ -13,6 +13,7 @@ import type { DrainControl } from './drain-control.ts';
 import { dispatch } from './admin-routes.ts';
 import { isAuthorized, isPublicPath, tokenCookie, tokensEqual } from './admin-auth.ts';
 import { sendJson } from './http-reply.ts';
+import { hostAllowed } from './admin-host-check.ts';
 import { PaddockError } from '../paddock-error.ts';
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
@@ -31,7 +32,14 @@ export interface AdminServerOptions {
   readonly onError?: (err: Error) => void;
   /** The host's drain (`/api/drain`, and readiness 503 while draining); without it there is none. */
   readonly drain?: DrainControl;
+  /** Host names the TCP binding answers besides its address and localhost (`admin.hosts`). */
+  readonly hosts?: readonly string[];
+  /** Told about a TCP request refused for its Host header (event 7112); at most once a minute per name. */
+  readonly onHostRefused?: (refused: { readonly host: string | null; readonly peer: string | null; readonly path: string }) => void;
 }
+
+/** How long a refused Host name is not reported again. */
+const hostReportQuietMs = 60_000;
 
 export interface AdminServer {
   /** Stops listening, ends open streams, and removes the socket file. */
@@ -129,9 +137,30 @@ export async function startAdminServer(control: HostControl, options: AdminServe
   const onError = options.onError ?? ((err: Error) => process.stderr.write(`paddock admin: ${err.message}\n`));
   if (tcp && !token) throw new AdminServerError('ADMIN_TOKEN_REQUIRED', 'the admin TCP listener requires a token');
 
+  const reported = new Map<string, number>();
+  const refuseHost = (req: IncomingMessage, res: ServerResponse): void => {
+    const host = req.headers.host ?? null;
+    const key = host ?? '';
+    const now = Date.now();
+    if ((reported.get(key) ?? -Infinity) + hostReportQuietMs <= now) {
+      reported.set(key, now);
+      if (reported.size > 1000) reported.clear();
+      options.onHostRefused?.({ host, peer: req.socket.remoteAddress ?? null, path: new URL(req.url ?? '/', 'http://paddock').pathname });
+    }
+    sendJson(res, 403, { error: `the admin binding does not answer to Host ${host === null ? '(none)' : JSON.stringify(host)}; list it in admin.hosts`, code: 'HostRefused' });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, viaTcp: boolean): void => {
     req.resume(); // no route reads a body; drain it so the connection can be reused
+    // The dashboard and the API are never framed by another page (clickjacking).
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('content-security-policy', "frame-ancestors 'none'");
     try {
+      if (viaTcp && tcp) {
+        const path = new URL(req.url ?? '/', 'http://paddock').pathname;
+        // Load balancers' health checks name whatever host they were told; they read nothing secret.
+        if (!isPublicPath(req.method ?? 'GET', path) && !hostAllowed(req, tcp.host, options.hosts ?? [])) return refuseHost(req, res);
+      }
       if (viaTcp && token && !tcpGate(token, req, res)) return;
     } catch (err) {
       sendJson(res, 400, { error: (err as Error).message, code: 'BadRequest' });

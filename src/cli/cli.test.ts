@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,7 +241,11 @@ describe('paddock CLI against a host', () => {
 
 describe('paddock CLI without a host', () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'paddock-cli-')); });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paddock-cli-'));
+    // The apps' folder (their cwd): under root, pools run as an ApplicationPoolIdentity that must enter it.
+    await chmod(dir, 0o711);
+  });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('exits 3 and says no host is listening', async () => {

@@ -51,11 +51,43 @@ function checkListen(raw: Raw, out: Problem[]): void {
   });
 }
 
+/** Shortest token a TCP admin binding off loopback may carry: 32 characters (about 190 bits in base64). */
+export const MIN_REMOTE_TOKEN_LENGTH = 32;
+
+/** Whether a binding's host is a loopback address (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+// admin.tcp without a token is served with one made on first start (<dataDir>/admin.token); a
+// binding others can reach with a short token is refused: a bad config starts nothing.
 function checkAdmin(raw: Raw, out: Problem[]): void {
   const admin = raw.admin;
   if (!isObject(admin)) return;
-  if (admin.tcp !== undefined && admin.tcp !== null && (admin.token === undefined || admin.token === null)) {
-    out.push(problem(['admin', 'tcp'], 'CONFIG_ADMIN_TOKEN', 'admin.tcp needs admin.token: the TCP admin API is only served with a bearer token'));
+  if (admin.tcp === undefined || admin.tcp === null || typeof admin.token !== 'string') return;
+  const b = attempt(() => parseBinding(admin.tcp));
+  if (!b || isLoopbackHost(b.host)) return;
+  if (admin.token.length < MIN_REMOTE_TOKEN_LENGTH) {
+    out.push(problem(['admin', 'token'], 'CONFIG_ADMIN_TOKEN_SHORT',
+      `admin.tcp listens on ${formatBinding(b)}, which other machines can reach: admin.token must be at least ${MIN_REMOTE_TOKEN_LENGTH} characters (it has ${admin.token.length}); remove it to have one made in dataDir`));
+  }
+}
+
+// identityType and user must agree: SpecificUser names a user; the other two run as no named user.
+function checkIdentities(raw: Raw, out: Problem[]): void {
+  if (!isObject(raw.pools)) return;
+  const defaults = isObject(raw.applicationPoolDefaults) && isObject(raw.applicationPoolDefaults.processModel) ? raw.applicationPoolDefaults.processModel : {};
+  for (const [name, value] of Object.entries(raw.pools)) {
+    const pm = isObject(value) && isObject(value.processModel) ? value.processModel : {};
+    const type = pm.identityType ?? defaults.identityType;
+    const user = pm.user !== undefined ? pm.user : defaults.user;
+    const hasUser = user !== undefined && user !== null;
+    if (type === 'SpecificUser' && !hasUser) {
+      out.push(problem(['pools', name, 'processModel', 'identityType'], 'CONFIG_IDENTITY_NO_USER', `pool '${name}' has identityType SpecificUser but no processModel.user`));
+    } else if ((type === 'ApplicationPoolIdentity' || type === 'HostIdentity') && hasUser) {
+      out.push(problem(['pools', name, 'processModel', 'user'], 'CONFIG_IDENTITY_USER', `pool '${name}' has identityType ${String(type)}, which runs as no named user: remove processModel.user or use SpecificUser`));
+    }
   }
 }
 
@@ -136,6 +168,7 @@ export function crossCheck(raw: Raw): Problem[] {
   checkAdmin(raw, out);
   checkSites(raw, pools, out);
   checkCommands(raw, out);
+  checkIdentities(raw, out);
   checkDocumentRoots(raw, out);
   return out;
 }

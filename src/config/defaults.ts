@@ -36,6 +36,7 @@ export const POOL_DEFAULTS: PoolSettings = {
     shutdownTimeLimit: 90 * SECOND,
     user: null,
     group: null,
+    identityType: null,
     eventLoopDelayLimit: 1 * SECOND,
     eventLoopDelayTime: 10 * SECOND,
     requestTimeout: 90 * SECOND,

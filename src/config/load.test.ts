@@ -80,7 +80,8 @@ describe('loadConfig: defaults', () => {
     assert.equal(config.file, file);
     assert.equal(config.dataDir, join(dir, '.paddock'));
     assert.equal(config.admin.socket, join(dir, '.paddock', 'admin.sock'));
-    assert.deepEqual(config.admin, { socket: join(dir, '.paddock', 'admin.sock'), tcp: null, token: null });
+    assert.deepEqual(config.admin, { socket: join(dir, '.paddock', 'admin.sock'), tcp: null, token: null, hosts: [] });
+    assert.equal(web.processModel.identityType, null, 'identityType defaults by the host (root or not) and user');
     assert.deepEqual(config.listen, [{ host: '127.0.0.1', port: 8080, tls: false }]);
     assert.deepEqual(config.logs, { maxBytes: 10 * 1024 * 1024, maxFiles: 5, accessFormat: 'w3c', includeQueryStrings: false });
     assert.deepEqual(config.sites[0].hosts, ['*']);
@@ -292,7 +293,7 @@ pools:
 
   it('rejects duplicate routes, duplicate bindings, bad pool names, and admin.tcp without a token', () => {
     const text = `listen: ["127.0.0.1:8080", "127.0.0.1:8080"]
-admin: { tcp: "127.0.0.1:9180" }
+admin: { tcp: "0.0.0.0:9180", token: short-token }
 sites:
   - name: a
     apps: [{ path: /x/, pool: web }]
@@ -305,7 +306,7 @@ pools:
 `;
     const errs = errors(text);
     assert.equal(find(errs, 'listen[1]').code, 'CONFIG_DUPLICATE_BINDING');
-    assert.equal(find(errs, 'admin.tcp').code, 'CONFIG_ADMIN_TOKEN');
+    assert.equal(find(errs, 'admin.token').code, 'CONFIG_ADMIN_TOKEN_SHORT');
     const dup = find(errs, 'sites[1].apps[0].path');
     assert.equal(dup.code, 'CONFIG_DUPLICATE_ROUTE');
     assert.equal(dup.line, 8);
@@ -313,6 +314,22 @@ pools:
     const name = find(errs, 'pools.bad name');
     assert.equal(name.line, 11);
     assert.match(name.message, /a pool name may use only/);
+  });
+
+  it('rejects an identityType at odds with processModel.user, and takes admin.tcp without a token', () => {
+    const errs = errors(`
+admin: { tcp: "127.0.0.1:9180", hosts: [ops.example.com] }
+applicationPoolDefaults: { processModel: { identityType: SpecificUser } }
+pools:
+  a: { command: [x] }
+  b: { command: [x], processModel: { identityType: HostIdentity, user: nobody } }
+  c: { command: [x], processModel: { user: nobody } }
+  d: { command: [x], processModel: { identityType: Pool } }
+`);
+    assert.equal(find(errs, 'pools.a.processModel.identityType').code, 'CONFIG_IDENTITY_NO_USER');
+    assert.equal(find(errs, 'pools.b.processModel.user').code, 'CONFIG_IDENTITY_USER');
+    assert.equal(find(errs, 'pools.d.processModel.identityType').code, 'CONFIG_BAD_ENUM');
+    assert.equal(errs.length, 3, errs.map((e) => e.path).join(', '));
   });
 
   it('rejects bad schedules, naming the entry', () => {

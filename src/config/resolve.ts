@@ -80,6 +80,7 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
       socket,
       tcp: input.admin?.tcp ?? null,
       token: input.admin?.token ?? null,
+      hosts: input.admin?.hosts ?? [],
     },
     sites: resolveSites(input),
     pools,

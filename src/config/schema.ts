@@ -183,6 +183,7 @@ const processModelSchema = z.strictObject({
   shutdownTimeLimit: duration(1).optional(),
   user: optionalName().optional(),
   group: optionalName().optional(),
+  identityType: oneOf(['ApplicationPoolIdentity', 'SpecificUser', 'HostIdentity']).optional(),
   eventLoopDelayLimit: duration().optional(),
   eventLoopDelayTime: duration().optional(),
   requestTimeout: duration().optional(),
@@ -275,6 +276,7 @@ const adminSchema = z.strictObject({
     if (typeof v !== 'string' || v.trim() === '') return fail('CONFIG_BAD_TOKEN', 'the admin token must be a non-empty string');
     return v;
   }).optional(),
+  hosts: z.array(hostPattern).optional(),
 });
 
 /** IIS system.applicationHost/webLimits: the front door's connection timers. */

@@ -29,8 +29,10 @@ export interface AdminConfig {
   readonly socket: string;
   /** Optional TCP binding of the admin API and dashboard; requires `token`. Default: none. */
   readonly tcp: Binding | null;
-  /** Bearer token for the TCP binding. Default: none. */
+  /** Bearer token for the TCP binding. Default: none (a random one is made in `<dataDir>/admin.token`). */
   readonly token: string | null;
+  /** Host names the TCP binding answers besides its address and localhost (DNS rebinding). Default: none. */
+  readonly hosts: readonly string[];
 }
 
 /** Health checks for load balancers on a binding of their own (docs/balancers.md). */
@@ -100,6 +102,13 @@ export interface ProcessModelConfig {
   /** Identity the worker runs as; a name that does not exist stops the pool (5021). Default null. */
   readonly user: string | null;
   readonly group: string | null;
+  /**
+   * Who the workers run as (IIS identityType, docs/identity.md): ApplicationPoolIdentity (a uid
+   * and gid of the pool's own, no passwd entry), SpecificUser (`user`) or HostIdentity (the host's
+   * own). Default null: SpecificUser when `user` is set, else ApplicationPoolIdentity when the host
+   * runs as root, else HostIdentity.
+   */
+  readonly identityType: 'ApplicationPoolIdentity' | 'SpecificUser' | 'HostIdentity' | null;
   /**
    * Node SDK event-loop watch (beyond IIS): a loop delayed more than `eventLoopDelayLimit`, for
    * `eventLoopDelayTime` in all, reports itself unhealthy. 0 turns it off. Defaults 1s and 10s.

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import { setprivPath } from '../supervisor/spawn-spec.ts';
 
 const prlimitCandidates = ['/usr/bin/prlimit', '/bin/prlimit'];
 /** util-linux prlimit, or null. */
@@ -54,9 +55,15 @@ export function corePatternNote(cp: CorePattern | null): string | null {
  */
 export function raiseCoreLimit(pid: number): Promise<string | null> {
   if (prlimitPath === null) return Promise.resolve('prlimit (util-linux) is not installed; the core limit was not raised');
+  // prlimit(2) on a process of another uid needs CAP_SYS_RESOURCE, which a container's root may lack;
+  // as the worker's own uid and gid (an ApplicationPoolIdentity) it needs nothing.
+  const owner = ownerOf(pid);
+  const asOwner = owner !== null && setprivPath !== null && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.());
   const run = (value: string): Promise<string | null> =>
     new Promise((resolve) => {
-      execFile(prlimitPath!, ['--pid', String(pid), `--core=${value}`], { timeout: 2000 }, (err, _out, stderr) => {
+      const args = ['--pid', String(pid), `--core=${value}`];
+      const [file, argv] = asOwner ? [setprivPath!, ['--reuid', String(owner!.uid), '--regid', String(owner!.gid), '--clear-groups', '--', prlimitPath!, ...args]] : [prlimitPath!, args];
+      execFile(file, argv, { timeout: 2000 }, (err, _out, stderr) => {
         resolve(err ? (stderr.trim() || err.message) : null);
       });
     });
@@ -67,6 +74,18 @@ export function raiseCoreLimit(pid: number): Promise<string | null> {
     const second = await run(`${hard === Infinity ? 'unlimited' : hard}:`);
     return second === null ? null : `the core limit could not be raised: ${second}`;
   });
+}
+
+/** The real uid and gid of a process, from /proc/<pid>/status. */
+function ownerOf(pid: number): { uid: number; gid: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1];
+    return uid === undefined || gid === undefined ? null : { uid: Number(uid), gid: Number(gid) };
+  } catch {
+    return null;
+  }
 }
 
 /** The hard RLIMIT_CORE of a process from /proc/<pid>/limits (Infinity = unlimited). */

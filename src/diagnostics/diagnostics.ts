@@ -20,7 +20,7 @@ import type { WorkerProcess, ExitFacts } from '../supervisor/worker-process.ts';
 import type { EventLog, PaddockEvent } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import type { PoolOutputLog } from '../events/output-log.ts';
-import { resolveIdentity } from '../supervisor/identity.ts';
+import { resolveIdentity, type Identity } from '../supervisor/identity.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from './report-types.ts';
 import { CrashStore, type CrashStoreLimits } from './crash-store.ts';
 import { ensureReportDir, nodeDiagnosticFlags, nodeReportDir, supportsReportExcludeEnv } from './node-flags.ts';
@@ -61,6 +61,8 @@ export interface DiagnosticsOptions {
 export interface DiagnosticsControl {
   /** Where the workers' output tails are (the supervisor owns one output log per pool). */
   useOutputs(lookup: (pool: string) => PoolOutputLog | undefined): void;
+  /** The identity each pool runs as (its report folder is owned by it); throws IdentityError. */
+  useIdentities(lookup: (pool: PoolConfig) => Identity): void;
   crashes(pool?: string): CrashBucket[];
   /** A report by id, or the newest report of a bucket by bucket id; null when neither exists. */
   crash(id: string): CrashReport | null;
@@ -113,6 +115,7 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
   #store: CrashStore | null = null;
   #storeError: string | null = null;
   #outputs: (pool: string) => PoolOutputLog | undefined = () => undefined;
+  #identities: (pool: PoolConfig) => Identity = (pool) => resolveIdentity(pool.processModel.user, pool.processModel.group);
   /** The report flags decided by the last nodeOptions() call, claimed by the extraEnv() that follows. */
   #lastNodeReports: { pool: string; reports: boolean } | null = null;
   #closed = false;
@@ -151,6 +154,10 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     this.#outputs = lookup;
   }
 
+  useIdentities(lookup: (pool: PoolConfig) => Identity): void {
+    this.#identities = lookup;
+  }
+
   // ---- PoolDiagnostics: the hooks the pools call ------------------------------------------
 
   nodeOptions(pool: PoolConfig): readonly string[] {
@@ -163,7 +170,7 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
       let uid: number | null = null;
       let gid: number | null = null;
       try {
-        ({ uid, gid } = resolveIdentity(pool.processModel.user, pool.processModel.group));
+        ({ uid, gid } = this.#identities(pool));
       } catch {
         // an invalid identity stops the pool before any spawn; nothing to chown for
       }
@@ -336,11 +343,12 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
     return p;
   }
 
-  /** Redacts the pool's secrets, stores the report, writes its event. */
+  /** Redacts the secrets a worker holds (the host's environment and the pool's env), stores the report, writes its event. */
   #save(raw: CrashReport, env: Readonly<Record<string, string>>, eventId: number): void {
     const store = this.#requireStore();
     const pool = raw.pool;
-    const report = redactValue(raw, secretsOf(env));
+    // A worker inherits the host's environment as well as the pool's env: secrets of either are kept out.
+    const report = redactValue(raw, secretsOf({ ...definedOf(process.env), ...env }));
     const { removed } = store.save(report);
     const bucket = store.bucket(report.bucket);
     const where = report.top[0] ? ` at ${report.top[0]}` : '';
@@ -395,4 +403,11 @@ export class Diagnostics implements PoolDiagnostics, DiagnosticsControl {
       });
     }
   }
+}
+
+/** The set variables of an environment. */
+function definedOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }

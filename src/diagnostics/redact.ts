@@ -1,8 +1,8 @@
 /**
  * Keeps secrets out of reports. Node's report is taken with `--report-exclude-env`, and no report
- * copies the environment; this is the second line: a value of the pool's `env` whose name looks
+ * copies the environment; this is the second line: a value of the worker's environment whose name looks
  * secret (TOKEN, SECRET, PASSWORD, KEY, ...) is replaced wherever it shows up — in stderr tails, in
- * gdb's argument dumps, in error messages.
+ * gdb's argument dumps, in error messages. The host's own environment counts too: workers inherit it.
  */
 
 const SECRET_NAME = /secret|token|passw|pwd|key|auth|credential|cookie|session|private|signature|salt/i;

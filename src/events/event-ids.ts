@@ -88,6 +88,12 @@ export const EventIds = Object.freeze({
   DrainCancelled: 7201,
   /** A drain ended (quiet for drain.idleTime, or its deadline): the host stops. */
   DrainFinished: 7202,
+  /** Workers run as the host's own identity (HostIdentity): they can reach the admin socket and dataDir. */
+  HostIdentityWorkers: 7110,
+  /** A random admin token was made for the TCP binding; its file is in details, never the token. */
+  AdminTokenCreated: 7111,
+  /** A request to the admin TCP binding was refused for its Host header (DNS rebinding). */
+  AdminHostRefused: 7112,
 } as const);
 
 export type EventName = keyof typeof EventIds;
@@ -142,6 +148,9 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7161: 'Requests refused with 503 QueueFull: they waited in the pool\'s queue longer than processModel.queueTimeout.',
   7162: 'Poison request: a request was in hand when two workers died; it was answered 502 and not retried again.',
   7163: 'A worker reported itself unhealthy within startupTimeLimit of becoming ready: counted as a failure toward rapid-fail.',
+  7110: 'Workers run as the host\'s own identity (HostIdentity): they can connect to the admin socket and read dataDir (pools in details).',
+  7111: 'An admin token was made for the TCP admin binding and stored 0600 in its file (path in details; never the token).',
+  7112: 'A request to the admin TCP binding was refused (403) for a Host header it does not answer to (DNS rebinding); host and peer in details.',
   7200: 'Drain started: every pool\'s readiness answers 503; the host serves what still arrives, then exits.',
   7201: 'Drain cancelled: the host is back in rotation.',
   7202: 'Drain finished (quiet for drain.idleTime, or at its deadline): the host stops.',
@@ -149,7 +158,7 @@ const descriptions: Readonly<Record<EventId, string>> = {
 };
 
 const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7172, 7240]);
-const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7122, 7160, 7161, 7163, 7170, 7171]);
+const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7110, 7112, 7122, 7160, 7161, 7163, 7170, 7171]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */
 export function defaultLevel(id: number): EventLevel {

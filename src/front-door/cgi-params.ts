@@ -19,6 +19,7 @@
  * request head, so a header's or a path's bytes reach the application exactly as sent.
  */
 import type { RequestHead } from './http-parser.ts';
+import { withoutAdminCookie } from './admin-cookie.ts';
 
 /** What the front door knows of the client connection a request came on. */
 export interface CgiConnectionFacts {
@@ -187,7 +188,7 @@ export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnecti
 
   const http = new Map<string, string>();
   let forwardedFor: string | null = null;
-  for (const [name, value] of headerFields(head, raw)) {
+  for (let [name, value] of headerFields(head, raw)) {
     if (name === 'content-type') {
       params.push(['CONTENT_TYPE', value]);
       continue;
@@ -196,6 +197,12 @@ export function buildCgiParams(head: RequestHead, raw: Buffer, conn: CgiConnecti
     // Underscores would make X-Foo_Bar and X-Foo-Bar one variable, a way to forge a field the app
     // trusts; nginx (underscores_in_headers off) and Apache 2.4 drop such fields too.
     if (SKIPPED.has(name) || name.includes('_')) continue;
+    // The dashboard's cookie never reaches a worker (admin-cookie.ts).
+    if (name === 'cookie') {
+      const kept = withoutAdminCookie(value);
+      if (kept === null) continue;
+      value = kept;
+    }
     const key = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
     const before = http.get(key);
     // RFC 3875 §4.1.18: repeated fields are joined with commas; cookies with "; " (RFC 6265 §5.4).

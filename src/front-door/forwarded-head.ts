@@ -5,6 +5,7 @@
  */
 import type { RequestHead } from './http-parser.ts';
 import { prefixField, strippedRequestLine, type MountedApp } from './forwarded-prefix.ts';
+import { mentionsAdminCookie, withoutAdminCookie } from './admin-cookie.ts';
 
 /** Who asked, as the front door saw it. */
 export interface ForwardedFor {
@@ -27,12 +28,14 @@ export function buildForwardedHead(head: RequestHead, raw: Buffer, client: Forwa
   const host = authority ?? head.hostRaw ?? '';
   const extra = `X-Forwarded-For: ${client.forwardedFor}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${host}\r\n${prefixField(app)}\r\n`;
   const requestLine = strippedRequestLine(app, head) ?? (authority === null ? null : `${head.method} ${originTarget(head.target)} HTTP/1.${head.versionMinor}\r\n`);
+  // The dashboard's cookie never reaches a worker (admin-cookie.ts).
+  const adminCookie = mentionsAdminCookie(raw, head.requestLineEnd, head.headLength);
   if (requestLine !== null) {
     const fields = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
     const hostField = authority === null ? '' : `Host: ${authority}\r\n`;
-    return [Buffer.from(requestLine + hostField + withoutForwarded(fields, head).join('') + extra, 'latin1')];
+    return [Buffer.from(requestLine + hostField + withoutForwarded(fields, head, adminCookie).join('') + extra, 'latin1')];
   }
-  if (!head.hasForwardedHeaders) {
+  if (!head.hasForwardedHeaders && !adminCookie) {
     // An X-Forwarded-For from the client stays: a second field line appends to the list (RFC 9110 §5.3).
     // One buffer, so the head goes out in one write(2) rather than a writev of two parts.
     const start = head.headStart;
@@ -43,22 +46,28 @@ export function buildForwardedHead(head: RequestHead, raw: Buffer, client: Forwa
     return [out];
   }
   const lines = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
-  return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(withoutForwarded(lines, head).join('') + extra, 'latin1')];
+  return [raw.subarray(head.headStart, head.requestLineEnd), Buffer.from(withoutForwarded(lines, head, adminCookie).join('') + extra, 'latin1')];
 }
 
 /**
  * Field lines with CRLF; the client may not claim a scheme, host or prefix on the front door's
  * behalf. With an absolute-form target the Host field goes too: the target's authority replaces it.
  */
-function withoutForwarded(lines: readonly string[], head: RequestHead): string[] {
+function withoutForwarded(lines: readonly string[], head: RequestHead, adminCookie = false): string[] {
   const out: string[] = [];
   const dropHost = head.authority !== null;
   for (const l of lines) {
     if (l === '') continue;
-    if (head.hasForwardedHeaders || dropHost) {
-      const name = l.slice(0, l.indexOf(':')).trimEnd().toLowerCase();
+    if (head.hasForwardedHeaders || dropHost || adminCookie) {
+      const colon = l.indexOf(':');
+      const name = l.slice(0, colon).trimEnd().toLowerCase();
       if (name === 'x-forwarded-proto' || name === 'x-forwarded-host' || name === 'x-forwarded-prefix') continue;
       if (dropHost && name === 'host') continue;
+      if (adminCookie && name === 'cookie') {
+        const kept = withoutAdminCookie(l.slice(colon + 1).trim());
+        if (kept !== null) out.push(`${l.slice(0, colon)}: ${kept}\r\n`);
+        continue;
+      }
     }
     out.push(l + '\r\n');
   }

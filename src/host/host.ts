@@ -22,6 +22,9 @@ import { takeInheritedSockets, type InheritedSocket } from '../service/listen-fd
 import { SdNotifier } from '../service/sd-notify.ts';
 import { describeOpenFileLimit, raiseOpenFileLimit } from '../service/open-file-limit.ts';
 import { ensureDir } from '../service/ensure-dir.ts';
+import { prepareDataDir } from './data-dir.ts';
+import { loadOrCreateAdminToken, type AdminTokenFile } from '../admin/admin-token.ts';
+import { identityTypeOf } from '../supervisor/identity.ts';
 import { HostDrain } from '../admin/host-drain.ts';
 import { activityOf } from '../admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
@@ -36,6 +39,8 @@ export interface RunningHost {
   /** `paddock drain`: out of rotation, then stop once quiet. */
   readonly drain: HostDrain;
   readonly bound: ReadonlyArray<{ host: string; port: number; tls: boolean }>;
+  /** The token made for the TCP admin binding (`<dataDir>/admin.token`), or null when the config gives one or there is no TCP binding. */
+  readonly adminToken: AdminTokenFile | null;
   /** Drains every pool and closes everything; later calls return the same promise. */
   stop(): Promise<void>;
   /** Settles when stop() is first called, by a signal, `paddock shutdown` (POST /api/shutdown) or the end of a drain. */
@@ -87,7 +92,9 @@ export async function startHost(
   } = {},
 ): Promise<RunningHost> {
   // Fails fast with the directory and the reason: a dataDir that cannot be made stops nothing else.
-  ensureDir(config.dataDir, 'dataDir');
+  ensureDir(config.dataDir, 'dataDir', 0o711);
+  // Workers may run as other users: dataDir keeps the host's files private (data-dir.ts).
+  prepareDataDir(config.dataDir);
   ensureDir(dirname(config.admin.socket), 'the directory of admin.socket', 0o700);
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
@@ -109,13 +116,34 @@ export async function startHost(
     setClosing: (closing) => { supervisor.frontDoor.context.draining = closing; },
     finish: () => void stop(),
   });
-  const admin = await startAdminServer(supervisor, {
-    socket: config.admin.socket,
-    tcp: config.admin.tcp,
-    token: config.admin.token,
-    dashboardHtml,
-    drain,
-  });
+  let adminToken: AdminTokenFile | null = null;
+  let admin: AdminServer;
+  try {
+    // No token ships: a TCP binding without one gets a random token kept 0600 in dataDir.
+    if (config.admin.tcp !== null && config.admin.token === null) {
+      adminToken = loadOrCreateAdminToken(config.dataDir);
+      if (adminToken.created) {
+        events.write({ id: EventIds.AdminTokenCreated, message: `An admin token was made for the TCP admin binding and stored in ${adminToken.file} (mode 0600).`, details: { file: adminToken.file } });
+      }
+    }
+    admin = await startAdminServer(supervisor, {
+      socket: config.admin.socket,
+      tcp: config.admin.tcp,
+      token: config.admin.token ?? adminToken?.token ?? null,
+      hosts: config.admin.hosts,
+      onHostRefused: (r) => {
+        events.write({ id: EventIds.AdminHostRefused, message: `A request to the admin TCP binding was refused for its Host header ${r.host === null ? '(none)' : JSON.stringify(r.host)} (from ${r.peer ?? 'unknown'}): list the name in admin.hosts if it is meant.`, details: { host: r.host, peer: r.peer, path: r.path } });
+      },
+      dashboardHtml,
+      drain,
+    });
+  } catch (err) {
+    await supervisor.shutdown();
+    await diagnostics.close();
+    events.close();
+    throw err;
+  }
+  warnHostIdentity(supervisor, events);
   let health: HealthServer | null = null;
   if (config.health.listen !== null) {
     try {
@@ -150,7 +178,7 @@ export async function startHost(
     return stopping;
   };
   supervisor.onShutdownRequest = () => void stop();
-  return { supervisor, admin, health, drain, bound, stop, stopRequested };
+  return { supervisor, admin, health, drain, bound, adminToken, stop, stopRequested };
 }
 
 /** Thrown by runHost when nothing could be started; the message says why. */
@@ -198,7 +226,7 @@ export async function runHost(configFile: string): Promise<void> {
   // `paddock drain`: systemctl status shows the drain's own line, and the serving one again after a cancel.
   host.drain.on('status', (line: string) => notifier.status(line || serving));
   process.stderr.write(`paddock: ${serving}\n`);
-  process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${host.admin.tcpPort ? `, dashboard http://127.0.0.1:${host.admin.tcpPort}/?token=<admin.token> (once; a cookie keeps it)` : ''}\n`);
+  process.stderr.write(`paddock: admin socket ${result.config.admin.socket}${dashboardLine(result.config, host)}\n`);
   for (const line of tryLines(result.config, urls[0])) process.stderr.write(`paddock:   ${line}\n`);
   process.on('SIGHUP', () => {
     void host.supervisor.reload().then((r) => {
@@ -218,6 +246,29 @@ export async function runHost(configFile: string): Promise<void> {
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await host.stop();
+}
+
+/** Where the dashboard is: with the token the first time it is made, else where the token is. */
+function dashboardLine(config: HostConfig, host: RunningHost): string {
+  if (config.admin.tcp === null || host.admin.tcpPort === null) return '';
+  const h = config.admin.tcp.host;
+  const name = h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+  const base = `http://${name}:${host.admin.tcpPort}/`;
+  if (host.adminToken === null) return `, dashboard ${base}?token=<admin.token> (once; a cookie keeps it)`;
+  if (host.adminToken.created) return `, dashboard ${base}?token=${encodeURIComponent(host.adminToken.token)} (once; a cookie keeps it; the token is kept in ${host.adminToken.file})`;
+  return `, dashboard ${base} (open it with ?token= and the token in ${host.adminToken.file})`;
+}
+
+/** Event 7110 when some pool's workers run as the host itself: nothing keeps them from the admin socket. */
+function warnHostIdentity(supervisor: Supervisor, events: EventLog): void {
+  const pools = Object.values(supervisor.config.pools).filter((p) => identityTypeOf(p.processModel) === 'HostIdentity').map((p) => p.name);
+  if (pools.length === 0) return;
+  events.write({
+    id: EventIds.HostIdentityWorkers,
+    level: 'warning',
+    message: `The workers of ${pools.length === 1 ? 'pool' : 'pools'} ${pools.map((p) => `'${p}'`).join(', ')} run as the host's own identity (uid ${process.getuid?.() ?? 'unknown'}): they can connect to the admin socket and read dataDir. ${process.getuid?.() === 0 ? 'Use identityType ApplicationPoolIdentity or SpecificUser to keep them out.' : 'Run the host as root to give each pool an identity of its own.'}`,
+    details: { pools, uid: process.getuid?.() ?? null },
+  });
 }
 
 /** A limit for the event's details: JSON has no Infinity. */

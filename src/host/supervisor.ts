@@ -4,7 +4,6 @@
  * front door and the access log and hands them over; the supervisor fills the pool map the front
  * door routes to, and orders the shutdown (stop accepting, serve what was accepted, drain pools).
  */
-import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,8 @@ import type { HistoryOptions, HistorySnapshot } from '../admin/observe/history.t
 import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 import type { InheritedSocket } from '../service/listen-fds.ts';
+import { PoolIdentities } from '../supervisor/pool-identities.ts';
+import { everyoneCanEnter, makeOwnRunDir } from './data-dir.ts';
 
 const tickMs = 250;
 /** At host stop, how long a connection accepted just before may take to send its first request. */
@@ -34,12 +35,14 @@ const quiesceGraceMs = 2000;
 /**
  * Where workers' unix sockets go: `<dataDir>/run`, unless that makes socket paths longer than a
  * unix socket address holds (108 bytes on Linux); then a short folder under the system's temp
- * folder, named after the dataDir so two hosts never share one.
+ * folder, named after the dataDir so two hosts never share one; the same when a folder above
+ * dataDir cannot be entered by other users.
  */
 export function runDirFor(dataDir: string): string {
   const local = join(dataDir, 'run');
-  // The longest socket name: "<pool>-<n>.sock" with a pool name of up to 40 characters.
-  if (Buffer.byteLength(local) + 52 <= 107) return local;
+  // The longest socket name: "<pool>-<n>.sock" with a pool name of up to 40 characters. A worker
+  // running as a uid of its own must also enter every folder on the way (docs/identity.md).
+  if (Buffer.byteLength(local) + 52 <= 107 && everyoneCanEnter(dataDir)) return local;
   const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   return join(tmpdir(), `paddock-${hash}`);
 }
@@ -67,6 +70,8 @@ export class Supervisor implements HostControl {
   readonly #outputs = new Map<string, PoolOutputLog>();
   readonly #diagnostics: PoolDiagnostics & DiagnosticsControl;
   readonly #runDir: string;
+  /** Every pool's identity (ApplicationPoolIdentity numbers), remade on reload. */
+  readonly identities: PoolIdentities;
   #tick: NodeJS.Timeout | null = null;
   #reloading: Promise<ReloadResult> | null = null;
   /** Set by the host: how `paddock shutdown` (POST /api/shutdown) stops it, as SIGTERM does. */
@@ -84,8 +89,10 @@ export class Supervisor implements HostControl {
     this.#diagnostics = diagnostics;
     // Crash reports carry the last lines a worker wrote; the output logs hold them.
     diagnostics.useOutputs((pool) => this.#outputs.get(pool));
+    this.identities = new PoolIdentities(Object.values(config.pools));
+    diagnostics.useIdentities((pool) => this.identities.resolve(pool));
     this.#runDir = runDirFor(config.dataDir);
-    mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
+    makeOwnRunDir(this.#runDir);
     this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
   }
@@ -111,6 +118,7 @@ export class Supervisor implements HostControl {
       runDir: this.#runDir,
       now: Date.now,
       diagnostics: this.#diagnostics,
+      identityOf: (p) => this.identities.resolve(p),
     });
     this.poolMap.set(config.name, pool);
     return pool;
@@ -272,6 +280,7 @@ export class Supervisor implements HostControl {
       // Any other section a reload does not apply keeps its running value too.
       if (plan.waitsForRestart.some((k) => k === key || k.startsWith(`${key}.`))) (this.config as unknown as Record<string, unknown>)[key] = running[key];
     }
+    this.identities.update(Object.values(next.pools));
     for (const name of diff.added) {
       const pool = this.#addPool(next.pools[name]);
       this.events.write({ id: EventIds.PoolAddedByConfig, pool: name, message: `Pool '${name}' was added by a configuration reload.` });

@@ -83,7 +83,7 @@ describe('the HAProxy configuration', () => {
   });
 
   it('takes each host\'s own ports, and TLS to a front door with only https bindings', () => {
-    const tls = config('listen: ["https://0.0.0.0:8443"]\ntls: { cert: c.pem, key: k.pem }\nadmin: { tcp: "0.0.0.0:9180", token: t }\npools: { web: { command: [x] } }\n');
+    const tls = config('listen: ["https://0.0.0.0:8443"]\ntls: { cert: c.pem, key: k.pem }\nadmin: { tcp: "0.0.0.0:9180" }\npools: { web: { command: [x] } }\n');
     const text = haproxyConfig(tls, { hosts: parseHostList('a=127.0.0.1:18081@19181,b=127.0.0.1'), mode: 'http', bind: { host: '127.0.0.1', port: 8000 }, source: 'f' });
     const servers = section(text, 'backend pool_web').filter((l) => l.startsWith('server '));
     assert.deepEqual(servers, [

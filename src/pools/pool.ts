@@ -10,7 +10,8 @@ import { EventIds } from '../events/event-ids.ts';
 import type { PoolOutputLog } from '../events/output-log.ts';
 import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
 import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
-import { resolveIdentity, IdentityError, type Identity } from '../supervisor/identity.ts';
+import { IdentityError, type Identity } from '../supervisor/identity.ts';
+import { appAccess } from '../supervisor/identity-access.ts';
 import { runAction } from '../supervisor/run-action.ts';
 import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
@@ -40,6 +41,8 @@ export interface PoolServices {
   /** The clock (epoch ms) of the pool, its core and its workers. */
   readonly now: () => number;
   readonly diagnostics: PoolDiagnostics;
+  /** The identity a pool's workers run as (src/supervisor/pool-identities.ts); throws IdentityError. */
+  identityOf(pool: PoolConfig): Identity;
 }
 
 /** The diagnostics hooks a pool calls; the diagnostics module implements them. */
@@ -302,11 +305,11 @@ export class Pool {
   #startWorker(replacementFor: WorkerProcess | null): WorkerProcess | null {
     let identity: Identity;
     try {
-      identity = resolveIdentity(this.config.processModel.user, this.config.processModel.group);
+      identity = this.#services.identityOf(this.config);
     } catch (err) {
       if (err instanceof IdentityError) {
         this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' has an invalid identity: ${err.message}. The pool was stopped.`, {
-          details: { user: this.config.processModel.user, group: this.config.processModel.group },
+          details: { user: this.config.processModel.user, group: this.config.processModel.group, identityType: this.config.processModel.identityType },
         });
         this.#stopBySelf('identity');
         return null;
@@ -321,6 +324,16 @@ export class Pool {
         details: { command: config.command, program, path: config.env.PATH ?? process.env.PATH ?? null },
       });
       this.#stopBySelf('config');
+      return null;
+    }
+    // An identity that cannot read its app would only crash-loop into rapid-fail: say which path.
+    const access = appAccess(config, identity);
+    const unreachable = access.problem;
+    if (unreachable !== null) {
+      this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' runs as an identity that cannot reach its app: ${unreachable}. The pool was stopped.`, {
+        details: { identityType: identity.type ?? null, uid: identity.uid, gid: identity.gid, reason: unreachable },
+      });
+      this.#stopBySelf('identity');
       return null;
     }
     const id = `${this.name}-${++workerSeq}`;
@@ -347,6 +360,7 @@ export class Pool {
           extraEnv: this.#services.diagnostics.extraEnv(config, id),
           baseEnv: process.env,
           stdin: listener?.fd,
+          program: access.program ?? undefined,
         });
         worker.start(spec);
         listener?.close();

@@ -3,7 +3,7 @@
  * a free TCP port on 127.0.0.1 (`listen: tcp`).
  */
 import { createServer } from 'node:net';
-import { chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PoolConfig } from '../config/types.ts';
 import type { WorkerAddress } from '../supervisor/worker-port.ts';
@@ -16,6 +16,7 @@ export async function allocateAddress(pool: PoolConfig, runDir: string, id: stri
     // A worker running as another user makes its socket in a folder of its own pool, owned by it.
     const dir = join(runDir, pool.name);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     await chown(dir, identity.uid ?? process.getuid?.() ?? 0, identity.gid ?? process.getgid?.() ?? 0);
     return { path: join(dir, `${id}.sock`) };
   }

@@ -4,7 +4,8 @@
  *
  * Every worker is started through util-linux `setpriv --pdeathsig KILL`, so the kernel kills it
  * when the host dies, even by SIGKILL; a worker with the control channel also exits when the
- * channel closes. `setpriv` also switches to the pool's identity (--reuid/--regid/--init-groups).
+ * channel closes. `setpriv` also switches to the pool's identity (--reuid/--regid/--init-groups;
+ * --clear-groups and --no-new-privs for an ApplicationPoolIdentity, docs/identity.md).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +44,17 @@ export interface SpawnInputs {
   readonly baseEnv: NodeJS.ProcessEnv;
   /** A FastCGI worker's listening socket (SpawnSpec.stdin). */
   readonly stdin?: number;
+  /** The program file the pool's identity runs (identity-access.ts), in place of the command's name. */
+  readonly program?: string;
 }
 
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
 export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const { pool, address, identity } = inputs;
   const fastcgi = pool.protocol === 'fastcgi';
-  const argv = fastcgi ? fastcgiArgv(workerArgv(pool, portValue(address))) : workerArgv(pool, portValue(address));
+  const named = workerArgv(pool, portValue(address));
+  if (inputs.program !== undefined && named.length > 0) named[0] = inputs.program;
+  const argv = fastcgi ? fastcgiArgv(named) : named;
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inputs.baseEnv)) {
@@ -77,8 +82,12 @@ export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const stdin = inputs.stdin === undefined ? {} : { stdin: inputs.stdin };
   if (setprivPath === null) return { file: argv[0], args: argv.slice(1), env, cwd: pool.cwd, ...stdin };
   const wrapper = ['--pdeathsig', 'KILL'];
-  if (identity.uid !== null) wrapper.push('--reuid', String(identity.uid), '--init-groups');
+  // ApplicationPoolIdentity: a uid with no passwd entry, so no groups to init; and no_new_privs,
+  // so no setuid program gives it more than it has.
+  const dynamic = identity.type === 'ApplicationPoolIdentity';
+  if (identity.uid !== null) wrapper.push('--reuid', String(identity.uid), ...(dynamic ? [] : ['--init-groups']));
   if (identity.gid !== null) wrapper.push('--regid', String(identity.gid));
-  if (identity.uid === null && identity.gid !== null) wrapper.push('--clear-groups');
+  if ((identity.uid === null || dynamic) && identity.gid !== null) wrapper.push('--clear-groups');
+  if (dynamic) wrapper.push('--no-new-privs');
   return { file: setprivPath, args: [...wrapper, '--', ...argv], env, cwd: pool.cwd, ...stdin };
 }

@@ -7,7 +7,7 @@
  *   stopped pool;
  * - `drainA`: host A is drained under the same load; what failed, and whether A left on its own.
  */
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FARM_POOLS, freePorts, generateHaproxyConfig, readyPid, startFarmHost, startHaproxy, until, type FarmHost, type FarmPool, type Haproxy } from './farm.ts';
@@ -37,6 +37,8 @@ export interface FarmOptions {
 /** Two hosts, an http-mode and a tcp-mode HAProxy in front of both, configured by `paddock lb haproxy`. */
 export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const dir = mkdtempSync(join(tmpdir(), 'pdk-farm-'));
+  // Under root each pool runs as an ApplicationPoolIdentity, which must enter the hosts' folders (their cwd).
+  chmodSync(dir, 0o711);
   const [pa, pb, ha, hb, front] = await freePorts(5);
   // In tcp mode each pool has a frontend, on consecutive ports in the config's order.
   const [tcpBase] = await freePorts(FARM_POOLS.length, true);

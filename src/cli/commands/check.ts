@@ -1,4 +1,4 @@
-/** `paddock check`: validates the configuration file and starts nothing (DESIGN §3). */
+/** `paddock check`: validates the configuration file and each pool's identity, and starts nothing (DESIGN §3). */
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../kit/admin-client.ts';
 import { globals, printJson, println } from '../kit/command-kit.ts';
@@ -14,7 +14,11 @@ export function register(program: Command): void {
       const file = configPath(opts);
       const { formatConfigError, loadConfig } = await import('../../config/index.ts');
       const { configWarnings, formatConfigWarning } = await import('../../config/warnings.ts');
-      const result = loadConfig(file);
+      const loaded = loadConfig(file);
+      // A valid file may still name a user that does not exist or an app its identity cannot read.
+      const { identityProblems } = await import('../../supervisor/identity-check.ts');
+      const problems = loaded.ok ? identityProblems(loaded.config) : [];
+      const result = loaded.ok && problems.length > 0 ? { ok: false as const, errors: problems } : loaded;
       if (result.ok) {
         const pools = Object.keys(result.config.pools).length;
         const sites = result.config.sites.length;
