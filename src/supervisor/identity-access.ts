@@ -60,7 +60,7 @@ export function accessProblem(caller: Caller, path: string, want: 'enter' | 'rea
     } catch {
       return null;
     }
-    if (!permits(st, caller, X)) return `uid ${caller.uid} cannot enter ${dir} (mode ${modeText(st)}, owner ${st.uid}:${st.gid}) on the way to ${target}`;
+    if (!permits(st, caller, X)) return `uid ${caller.uid} cannot enter ${dir} (mode ${modeText(st)}, owner ${st.uid}:${st.gid}) on the way to ${target} (let others enter it, chmod o+x, or run the pool as another identity)`;
   }
   let st: Stats;
   try {
