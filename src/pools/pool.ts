@@ -12,7 +12,6 @@ import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
 import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
 import { resolveIdentity, IdentityError, type Identity } from '../supervisor/identity.ts';
 import { runAction } from '../supervisor/run-action.ts';
-import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
 import type { PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
@@ -30,6 +29,11 @@ import { findProgram } from '../supervisor/find-program.ts';
 import { workerArgv } from '../supervisor/worker-argv.ts';
 import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
 import { PassThrough } from 'node:stream';
+import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
+import { cgroupName } from '../supervisor/cgroups/host-cgroups.ts';
+import type { CgroupNode } from '../supervisor/cgroups/cgroup-node.ts';
+import { WorkerCgroup } from '../supervisor/cgroups/worker-cgroup.ts';
+import { oomWords } from '../supervisor/cgroups/oom-words.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -40,6 +44,8 @@ export interface PoolServices {
   /** The clock (epoch ms) of the pool, its core and its workers. */
   readonly now: () => number;
   readonly diagnostics: PoolDiagnostics;
+  /** The host's cgroups (a cgroup per pool, one per worker inside it); null or disabled: process groups only. */
+  readonly cgroups?: HostCgroups | null;
 }
 
 /** The diagnostics hooks a pool calls; the diagnostics module implements them. */
@@ -61,10 +67,10 @@ export interface HangCause {
 
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
-/** /proc, read only when a limit asks for it. */
+/** The worker's cgroup (the whole tree), or /proc without one; read only when a limit asks for it. */
 const memoryProbe: MemoryProbe<WorkerProcess> = {
-  virtualBytes: (w) => (w.pid === null ? null : readProcessStats(w.pid)?.virtualBytes ?? null),
-  privateBytes: (w) => (w.pid === null ? null : readPrivateBytes(w.pid)),
+  virtualBytes: (w) => w.stats()?.virtualBytes ?? null,
+  privateBytes: (w) => w.privateBytes(),
 };
 
 let workerSeq = 0;
@@ -99,6 +105,8 @@ export class Pool {
       event: (id, message, extra) => void this.#event(id, message, extra),
       stopBySelf: () => this.#stopBySelf('cpuLimit'),
       start: () => this.start(false),
+      setCpuQuota: (cpus) => this.#setCpuQuota(cpus),
+      throttledCount: () => this.#cgroup()?.throttledCount() ?? 0,
     });
   }
 
@@ -134,6 +142,45 @@ export class Pool {
       details: extra.details ?? {},
     });
     return e.seq;
+  }
+
+  // ---- the pool's cgroup --------------------------------------------------------------------
+
+  /** The pool's cgroup with its limits applied (made on first use), or null without cgroups. */
+  #cgroup(): CgroupNode | null {
+    const cgroups = this.#services.cgroups;
+    if (!cgroups?.enabled) return null;
+    const l = this.config.limits;
+    try {
+      return cgroups.pool(this.name, { memoryBytes: l.memory, tasks: l.tasks });
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The cgroup of pool '${this.name}' cannot be set up: ${(err as Error).message}. Its workers run without one.`, { level: 'warning', details: { error: (err as Error).message } });
+      return null;
+    }
+  }
+
+  #setCpuQuota(cpus: number | null): boolean {
+    const node = this.#cgroup();
+    if (node === null) return false;
+    try {
+      node.setCpuQuota(cpus);
+      return true;
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The CPU quota of pool '${this.name}' cannot be set: ${(err as Error).message}.`, { level: 'warning', details: { error: (err as Error).message } });
+      return false;
+    }
+  }
+
+  /** The worker's own cgroup inside the pool's; null without cgroups (the worker runs in its process group only). */
+  #workerCgroup(id: string): WorkerCgroup | null {
+    const pool = this.#cgroup();
+    if (pool === null) return null;
+    try {
+      return new WorkerCgroup(pool, pool.child(cgroupName(id)));
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The cgroup of worker ${id} cannot be made: ${(err as Error).message}. It runs without one.`, { level: 'warning', details: { error: (err as Error).message } });
+      return null;
+    }
   }
 
   // ---- pool life cycle -------------------------------------------------------------------
@@ -338,6 +385,8 @@ export class Pool {
           listener?.close();
           return;
         }
+        const cgroup = this.#workerCgroup(id);
+        if (cgroup !== null) worker.useCgroup(cgroup);
         const spec = buildSpawnSpec({
           pool: config,
           workerId: id,
@@ -347,6 +396,7 @@ export class Pool {
           extraEnv: this.#services.diagnostics.extraEnv(config, id),
           baseEnv: process.env,
           stdin: listener?.fd,
+          cgroupProcs: cgroup?.procsFiles,
         });
         worker.start(spec);
         listener?.close();
@@ -475,12 +525,13 @@ export class Pool {
     // A missed ping already named (and did not count) its poison requests.
     const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
     if (!facts.expected) {
-      const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
+      const how = facts.oom ? `signal ${facts.signal}: ${oomWords(facts.oom)}` : facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
       const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`, {
         worker,
         details: {
           exitCode: facts.code,
           signal: facts.signal,
+          oom: facts.oom ? { ...facts.oom, words: oomWords(facts.oom) } : null,
           uptimeMs: facts.uptimeMs,
           state: facts.stateBefore,
           requests: worker.requests,
@@ -534,6 +585,7 @@ export class Pool {
   reconfigure(config: PoolConfig): void {
     const before = this.config.processModel.maxProcesses;
     const drained = this.#core.reconfigure(config);
+    this.#cgroup(); // the kernel limits follow the new configuration
     if (drained.length > 0) {
       const max = config.processModel.maxProcesses;
       this.#event(EventIds.WebGardenShrunk, `Pool '${this.name}' has maxProcesses ${max} (was ${before}): ${drained.length} worker(s) drain, finishing the requests in hand (${drained.map((w) => `${w.id} pid ${w.pid}`).join(', ')}).`, {
