@@ -152,7 +152,9 @@ export class Pool {
     if (!cgroups?.enabled) return null;
     const l = this.config.limits;
     try {
-      return cgroups.pool(this.name, { memoryBytes: l.memory, tasks: l.tasks });
+      return cgroups.pool(this.name, { memoryBytes: l.memory, tasks: l.tasks }, (err) => {
+        this.#event(EventIds.InternalError, `The kernel refused the limits of pool '${this.name}' (limits.memory ${l.memory}, limits.tasks ${l.tasks}): ${err.message}. The previous limits stay.`, { level: 'warning', details: { error: err.message } });
+      });
     } catch (err) {
       this.#event(EventIds.InternalError, `The cgroup of pool '${this.name}' cannot be set up: ${(err as Error).message}. Its workers run without one.`, { level: 'warning', details: { error: (err as Error).message } });
       return null;

@@ -146,8 +146,8 @@ export class HostCgroups {
     return result;
   }
 
-  /** The cgroup of a pool (made on first use) with its limits applied; null without cgroups. */
-  pool(name: string, limits: PoolLimits): CgroupNode | null {
+  /** The cgroup of a pool (made on first use) with its limits applied (a refusal is told to `onLimitsRefused`, once per change); null without cgroups. */
+  pool(name: string, limits: PoolLimits, onLimitsRefused: (err: Error) => void = () => {}): CgroupNode | null {
     if (this.#owner === null) return null;
     let node = this.#pools.get(name);
     if (node === undefined) {
@@ -156,8 +156,13 @@ export class HostCgroups {
     }
     const key = `${limits.memoryBytes}/${limits.tasks}`;
     if (this.#limits.get(name) !== key) {
-      node.setLimits(limits);
+      // Tried once per change: a limit the kernel refuses (below what the pool uses) is said once, not every tick.
       this.#limits.set(name, key);
+      try {
+        node.setLimits(limits);
+      } catch (err) {
+        onLimitsRefused(err as Error);
+      }
     }
     return node;
   }
