@@ -27,6 +27,7 @@ import type { DiagnosticsControl } from '../diagnostics/diagnostics.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 import type { InheritedSocket } from '../service/listen-fds.ts';
 import { HostCgroups, type IsolationReport } from '../supervisor/cgroups/host-cgroups.ts';
+import type { CgroupLayout } from '../supervisor/cgroups/layout.ts';
 
 const tickMs = 250;
 /** At host stop, how long a connection accepted just before may take to send its first request. */
@@ -78,7 +79,7 @@ export class Supervisor implements HostControl {
   onReloading: (() => void) | null = null;
   onReloaded: ((result: ReloadResult) => void) | null = null;
 
-  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, parts: SupervisorParts, options: { history?: HistoryOptions } = {}) {
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, parts: SupervisorParts, options: { history?: HistoryOptions; cgroupLayout?: CgroupLayout } = {}) {
     this.config = config;
     this.events = events;
     this.poolMap = parts.pools;
@@ -90,7 +91,7 @@ export class Supervisor implements HostControl {
     this.#runDir = runDirFor(config.dataDir);
     mkdirSync(this.#runDir, { recursive: true, mode: 0o711 });
     this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
-    this.cgroups = HostCgroups.setUp({ dataDir: config.dataDir });
+    this.cgroups = HostCgroups.setUp({ dataDir: config.dataDir, layout: options.cgroupLayout });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
   }
 
