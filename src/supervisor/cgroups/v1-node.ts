@@ -39,8 +39,9 @@ export class V1Node implements CgroupNode {
     return new V1Node(dirs, `${this.path.replace(/\/$/, '')}/${name}`);
   }
 
+  /** Child cgroups in any hierarchy: the host's cgroup may differ per hierarchy between two runs (memory here, the root there). */
   children(): string[] {
-    return childDirs(this.dirs.memory);
+    return [...new Set(this.#unique().flatMap((d) => childDirs(d)))];
   }
 
   setLimits(limits: { readonly memoryBytes: number; readonly tasks: number }): void {
@@ -68,7 +69,7 @@ export class V1Node implements CgroupNode {
   }
 
   pids(): number[] {
-    return [...new Set(treePids(this.dirs.memory).concat(treePids(this.dirs.freezer)))];
+    return [...new Set(this.#unique().flatMap((d) => treePids(d)))];
   }
 
   cpuSeconds(): number | null {
