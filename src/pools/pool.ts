@@ -178,7 +178,9 @@ export class Pool {
     const pool = this.#cgroup();
     if (pool === null) return null;
     try {
-      return new WorkerCgroup(pool, pool.child(cgroupName(id)));
+      const node = pool.child(cgroupName(id));
+      node.oomKillsAll(); // a worker is its whole cgroup, for the OOM killer too
+      return new WorkerCgroup(pool, node);
     } catch (err) {
       this.#event(EventIds.InternalError, `The cgroup of worker ${id} cannot be made: ${(err as Error).message}. It runs without one.`, { level: 'warning', details: { error: (err as Error).message } });
       return null;

@@ -29,6 +29,8 @@ export interface CgroupNode {
   children(): string[];
   /** Hard limits enforced by the kernel; 0 = none. */
   setLimits(limits: { readonly memoryBytes: number; readonly tasks: number }): void;
+  /** The OOM killer ends the whole cgroup at once, not one process of it (v2 memory.oom.group; v1 has none). */
+  oomKillsAll(): void;
   /** CPU quota in CPUs (0.25 = a quarter of one CPU), or null for none. */
   setCpuQuota(cpus: number | null): void;
   /** Times the kernel held the cgroup back by its CPU quota so far. */

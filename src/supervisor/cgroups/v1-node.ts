@@ -59,6 +59,10 @@ export class V1Node implements CgroupNode {
     writeControl(`${this.dirs.pids}/pids.max`, limits.tasks > 0 ? String(limits.tasks) : 'max');
   }
 
+  oomKillsAll(): void {
+    // v1 has no memory.oom.group: the host ends the rest of the tree when the worker's process exits.
+  }
+
   setCpuQuota(cpus: number | null): void {
     writeControl(`${this.dirs.cpu}/cpu.cfs_period_us`, String(periodUs));
     writeControl(`${this.dirs.cpu}/cpu.cfs_quota_us`, cpus === null ? '-1' : String(Math.max(1000, Math.round(cpus * periodUs))));

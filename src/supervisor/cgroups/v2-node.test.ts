@@ -68,6 +68,9 @@ test('v2: a worker\'s cgroup freezes, thaws, reads the figures of its tree and w
     const pool = new V2Node(t.svc, '/svc').child('web');
     writeFileSync(join(pool.dir, 'memory.max'), String(512 * 1024 * 1024));
     const node = pool.child('web-1');
+    writeFileSync(join(node.dir, 'memory.oom.group'), '0\n');
+    node.oomKillsAll();
+    assert.equal(text(join(node.dir, 'memory.oom.group')), '1');
     const w = new WorkerCgroup(pool, node);
     assert.deepEqual(w.procsFiles, [join(node.dir, 'cgroup.procs')]);
     w.freeze();

@@ -52,6 +52,10 @@ export class V2Node implements CgroupNode {
     writeControl(`${this.dir}/pids.max`, limits.tasks > 0 ? String(limits.tasks) : 'max');
   }
 
+  oomKillsAll(): void {
+    if (existsSync(`${this.dir}/memory.oom.group`)) writeControl(`${this.dir}/memory.oom.group`, '1');
+  }
+
   setCpuQuota(cpus: number | null): void {
     const quota = cpus === null ? 'max' : String(Math.max(1000, Math.round(cpus * periodUs)));
     writeControl(`${this.dir}/cpu.max`, `${quota} ${periodUs}`);
