@@ -1,5 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { startTestHost, get, helloPool, waitFor, type TestHost } from './helpers/test-host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
 
@@ -40,9 +41,17 @@ test('NoAction: the limit is logged and the pool keeps serving', async () => {
   assert.equal((await get(`${h.url}/log/`)).status, 200);
 });
 
-test('Throttle: the workers run on a duty cycle and keep serving', async () => {
+test('Throttle: the kernel holds the pool at its limit (a duty cycle without cgroups) and it keeps serving', async () => {
   const e = await burnUntilLimited('throttle');
   assert.equal(e.details.action, 'Throttle');
-  assert.ok(Number(e.details.duty) > 0 && Number(e.details.duty) < 1);
+  if (h.host.supervisor.isolation().enabled) {
+    assert.equal(e.details.enforcement, 'cgroup');
+    // 5% of all CPUs, in CPUs.
+    assert.ok(Math.abs(Number(e.details.quotaCpus) - 0.05 * availableParallelism()) < 1e-9, `quota ${e.details.quotaCpus}`);
+    assert.ok(Number(e.details.throttledPeriods) > 0);
+  } else {
+    assert.equal(e.details.enforcement, 'dutyCycle');
+    assert.ok(Number(e.details.duty) > 0 && Number(e.details.duty) < 1);
+  }
   assert.equal((await get(`${h.url}/throttle/`)).status, 200);
 });

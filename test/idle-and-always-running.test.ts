@@ -1,12 +1,12 @@
 /**
- * Idle workers cost nothing (IIS idleTimeout: Terminate, and IIS 8.5's Suspend as SIGSTOP), and
+ * Idle workers cost nothing (IIS idleTimeout: Terminate, and IIS 8.5's Suspend as a frozen cgroup), and
  * pools that must be warm stay warm (startMode AlwaysRunning) or stay off (autoStart: false).
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { startTestHost, get, helloPool, waitFor, alive, type TestHost } from './helpers/test-host.ts';
 import { EventIds } from '../src/events/event-ids.ts';
+import { isFrozen } from './helpers/cgroups.ts';
 
 const pools = ['idle', 'frozen', 'frozen-watch', 'always', 'always-bad', 'manual'];
 
@@ -37,12 +37,6 @@ function pidOf(body: string): number {
   const m = /pid (\d+)$/.exec(body);
   assert.ok(m, `a greeting: ${body}`);
   return Number(m[1]);
-}
-
-/** The process state letter in /proc/<pid>/stat: R, S, T (stopped), Z, ... */
-function procState(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -79,18 +73,18 @@ test('idleTimeoutAction Suspend: the idle worker is frozen (state T), pings paus
   assert.equal(e.details.action, 'Suspend');
   const [w] = h.host.supervisor.workers('frozen');
   assert.equal(w.state, 'suspended');
-  // The kernel delivers SIGSTOP asynchronously: wait for the state to show it.
-  await waitFor(() => procState(pid) === 'T', 2_000, 'state T');
+  // The kernel freezes asynchronously: wait for the freezer (or SIGSTOP's state T) to show it.
+  await waitFor(() => isFrozen(pid), 2_000, 'frozen (cgroup freezer, or state T)');
   // Several ping intervals and more than pingResponseTime pass while frozen: not a hang.
   await sleep(600);
-  assert.equal(procState(pid), 'T');
+  assert.ok(isFrozen(pid), 'still frozen');
   assert.equal(h.events(EventIds.PingMissed, 'frozen').length, 0);
   assert.equal(h.events(EventIds.IdleShutdown, 'frozen').length, 1, 'suspended once');
 
   const thawed = await get(`${h.url}/frozen`);
   assert.equal(thawed.status, 200);
   assert.equal(pidOf(thawed.body), pid, 'the same process answered');
-  assert.notEqual(procState(pid), 'T');
+  assert.ok(!isFrozen(pid), 'thawed');
   assert.equal(h.host.supervisor.workers('frozen')[0].state, 'ready');
   assert.equal(h.events(EventIds.WorkerStarted, 'frozen').length, 1, 'no new worker was started');
   // Pings resume after the thaw and are answered (keep the worker busy so it is not suspended again).
@@ -106,7 +100,7 @@ test('idleTimeoutAction Suspend: the idle worker is frozen (state T), pings paus
 test('a worker thawed after a long suspension is not taken for one whose event loop was blocked', async () => {
   const pid = pidOf((await get(`${h.url}/frozen-watch`)).body);
   await h.waitForEvent(EventIds.IdleShutdown, 'frozen-watch', 5_000);
-  await waitFor(() => procState(pid) === 'T', 2_000, 'state T');
+  await waitFor(() => isFrozen(pid), 2_000, 'frozen (cgroup freezer, or state T)');
   // Frozen for longer than eventLoopDelayTime (500 ms) with samples over eventLoopDelayLimit (200 ms).
   await sleep(1_200);
   const thawed = await get(`${h.url}/frozen-watch`);

@@ -64,6 +64,7 @@ export const ADMIN_ROUTES: readonly Route[] = [
       sendJson(res, 200, control.pool(name));
     },
   },
+  { method: 'GET', pattern: /^\/api\/isolation$/, handle: ({ res, control }) => sendJson(res, 200, control.isolation()) },
   {
     method: 'GET',
     pattern: /^\/api\/workers$/,

@@ -4,7 +4,7 @@
  * 5079), and a real EventLog. Not used by the host.
  */
 import type { HistorySnapshot } from './observe/history.ts';
-import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
+import { AdminError, type HostControl, type IsolationReport, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
@@ -88,6 +88,10 @@ export class FakeHostControl implements HostControl {
   async reload(): Promise<ReloadResult> {
     this.calls.push('reload');
     return this.reloadResult;
+  }
+
+  isolation(): IsolationReport {
+    return { enabled: true, layout: 'v2', description: 'cgroup v2 at /sys/fs/cgroup', reason: null, hostCgroups: { unified: '/system.slice/paddock.service' }, root: ['/sys/fs/cgroup/system.slice/paddock.service/paddock/0000-1-1'], owner: '0000-1-1' };
   }
 
   async metrics(): Promise<string> {

@@ -8,6 +8,9 @@ import type { PoolSnapshot } from '../pools/pool-snapshot.ts';
 import type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
 import type { HistorySnapshot } from './observe/history.ts';
 import { PaddockError } from '../paddock-error.ts';
+import type { IsolationReport } from '../supervisor/cgroups/host-cgroups.ts';
+
+export type { IsolationReport } from '../supervisor/cgroups/host-cgroups.ts';
 
 // The state and snapshot types live beside their transition tables and their producers; the
 // admin API, the CLI and the tests read them from here too.
@@ -44,6 +47,8 @@ export interface HostControl {
   recyclePool(name: string): Promise<void>;
   reload(): Promise<ReloadResult>;
   readonly events: EventLog;
+  /** What the host found for isolation: the cgroup layout, its own cgroups, whether workers get one, why not. */
+  isolation(): IsolationReport;
   /** Prometheus exposition text. */
   metrics(): Promise<string>;
   /** Per-pool figures over the last hour, and the events to mark on them; throws NotFound for an unknown pool. */

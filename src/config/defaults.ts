@@ -75,6 +75,10 @@ export const POOL_DEFAULTS: PoolSettings = {
     action: 'NoAction',
     resetInterval: 5 * MINUTE,
   },
+  limits: {
+    memory: 0,
+    tasks: 0,
+  },
   diagnostics: {
     crashReports: true,
     hangReports: true,

@@ -228,6 +228,11 @@ const cpuSchema = z.strictObject({
   resetInterval: duration(1).optional(),
 });
 
+const limitsSchema = z.strictObject({
+  memory: memory().optional(),
+  tasks: count(0).optional(),
+});
+
 const diagnosticsSchema = z.strictObject({
   crashReports: flag().optional(),
   hangReports: flag().optional(),
@@ -253,6 +258,7 @@ export const poolSchema = z.strictObject({
   recycling: section(recyclingSchema).optional(),
   failure: section(failureSchema).optional(),
   cpu: section(cpuSchema).optional(),
+  limits: section(limitsSchema).optional(),
   diagnostics: section(diagnosticsSchema).optional(),
 });
 

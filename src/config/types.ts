@@ -203,6 +203,14 @@ export interface CpuConfig {
   readonly resetInterval: number;
 }
 
+/** Hard limits the kernel enforces on a pool's cgroup (docs/isolation.md); 0 = none. */
+export interface LimitsConfig {
+  /** Memory of the pool's workers together, in bytes; past it the kernel's OOM killer ends a worker. Default 0. */
+  readonly memory: number;
+  /** Processes and threads of the pool's workers together (pids.max): a fork bomb stays in its pool. Default 0. */
+  readonly tasks: number;
+}
+
 export interface DiagnosticsConfig {
   /** Write a crash report for every unexpected exit. Default true. */
   readonly crashReports: boolean;
@@ -254,6 +262,7 @@ export interface PoolConfig {
   readonly recycling: RecyclingConfig;
   readonly failure: FailureConfig;
   readonly cpu: CpuConfig;
+  readonly limits: LimitsConfig;
   readonly diagnostics: DiagnosticsConfig;
 }
 

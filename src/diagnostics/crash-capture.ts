@@ -14,6 +14,7 @@ import { corePatternNote, findCore, readCorePattern } from './core-dumps.ts';
 import { gdbCore, gdbPath, type GdbStacks } from './gdb.ts';
 import { lastErrorInText, type TextError } from './stack-text.ts';
 import { signatureOf } from './signature.ts';
+import { oomWords } from '../supervisor/cgroups/oom-words.ts';
 
 /** Signals whose default action dumps core (signal(7)). */
 const CORE_SIGNALS: ReadonlySet<string> = new Set(['SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGQUIT', 'SIGSEGV', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ']);
@@ -80,12 +81,16 @@ export async function captureCrash(input: CrashCaptureInput): Promise<CrashRepor
   if (signal !== null && CORE_SIGNALS.has(signal) && facts.pid !== null) {
     ({ core, gdb } = await captureCore(input, facts.pid));
     if (gdb?.error) notes.push(gdb.error);
+  } else if (exit.oom) {
+    notes.push(`The worker was ${oomWords(exit.oom)}: a process of its cgroup passed the pool's limits.memory.`);
   } else if (signal === 'SIGKILL') {
     notes.push('SIGKILL: the worker was killed from outside (the kernel OOM killer, a cgroup limit, an operator); no process can report its own SIGKILL.');
   }
 
   const textError = lastErrorInText(input.stderrTail);
-  const choice = chooseStack(nodeReport, gdb, textError, exit);
+  const picked = chooseStack(nodeReport, gdb, textError, exit);
+  // The kernel ended it: no process reports its own OOM kill, and these words say what happened.
+  const choice: StackChoice = exit.oom ? { ...picked, error: { type: 'OOM kill', message: oomWords(exit.oom) } } : picked;
   if (choice.source === 'stderr') notes.push('The error and stack were read from the worker\'s stderr.');
   const sig = signatureOf('crash', choice.error.type, choice.stack, facts.pool.name);
   const threads: ThreadStack[] = gdb?.threads ? [...gdb.threads] : [];

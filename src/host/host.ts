@@ -30,6 +30,7 @@ import { activityOf } from '../admin/drain-policy.ts';
 import { startHealthServer, type HealthServer } from '../admin/health-server.ts';
 import type { HistoryOptions } from '../admin/observe/history.ts';
 import { PaddockError } from '../paddock-error.ts';
+import type { CgroupLayout } from '../supervisor/cgroups/layout.ts';
 
 export interface RunningHost {
   readonly supervisor: Supervisor;
@@ -89,6 +90,8 @@ export async function startHost(
     inherited?: readonly InheritedSocket[];
     /** The dashboard's history: one point per intervalMs (default 5 s). Tests shorten it. */
     history?: HistoryOptions;
+    /** The cgroup layout instead of the one read from /proc/self (tests of a host without cgroups). */
+    cgroupLayout?: CgroupLayout;
   } = {},
 ): Promise<RunningHost> {
   // Fails fast with the directory and the reason: a dataDir that cannot be made stops nothing else.
@@ -98,7 +101,7 @@ export async function startHost(
   ensureDir(dirname(config.admin.socket), 'the directory of admin.socket', 0o700);
   const events = EventLog.open(config.dataDir, options.quiet ? { stdout: null } : {});
   const diagnostics = new Diagnostics({ dataDir: config.dataDir, events, ...options.diagnostics });
-  const supervisor = new Supervisor(config, events, diagnostics, buildFrontDoor(config, events), { history: options.history });
+  const supervisor = new Supervisor(config, events, diagnostics, buildFrontDoor(config, events), { history: options.history, cgroupLayout: options.cgroupLayout });
   let bound: Array<{ host: string; port: number; tls: boolean }>;
   try {
     bound = await supervisor.start(options.inherited);

@@ -27,6 +27,8 @@ import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/re
 import type { InheritedSocket } from '../service/listen-fds.ts';
 import { PoolIdentities } from '../supervisor/pool-identities.ts';
 import { everyoneCanEnter, makeOwnRunDir } from './data-dir.ts';
+import { HostCgroups, type IsolationReport } from '../supervisor/cgroups/host-cgroups.ts';
+import type { CgroupLayout } from '../supervisor/cgroups/layout.ts';
 
 const tickMs = 250;
 /** At host stop, how long a connection accepted just before may take to send its first request. */
@@ -72,6 +74,8 @@ export class Supervisor implements HostControl {
   readonly #runDir: string;
   /** Every pool's identity (ApplicationPoolIdentity numbers), remade on reload. */
   readonly identities: PoolIdentities;
+  /** A cgroup per pool and per worker (docs/isolation.md), or why not. */
+  readonly cgroups: HostCgroups;
   #tick: NodeJS.Timeout | null = null;
   #reloading: Promise<ReloadResult> | null = null;
   /** Set by the host: how `paddock shutdown` (POST /api/shutdown) stops it, as SIGTERM does. */
@@ -80,7 +84,7 @@ export class Supervisor implements HostControl {
   onReloading: (() => void) | null = null;
   onReloaded: ((result: ReloadResult) => void) | null = null;
 
-  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, parts: SupervisorParts, options: { history?: HistoryOptions } = {}) {
+  constructor(config: HostConfig, events: EventLog, diagnostics: PoolDiagnostics & DiagnosticsControl, parts: SupervisorParts, options: { history?: HistoryOptions; cgroupLayout?: CgroupLayout } = {}) {
     this.config = config;
     this.events = events;
     this.poolMap = parts.pools;
@@ -94,6 +98,7 @@ export class Supervisor implements HostControl {
     this.#runDir = runDirFor(config.dataDir);
     makeOwnRunDir(this.#runDir);
     this.observatory = new Observatory({ accessLog: this.accessLog, events, pools: () => this.pools(), history: options.history });
+    this.cgroups = HostCgroups.setUp({ dataDir: config.dataDir, layout: options.cgroupLayout });
     for (const pool of Object.values(config.pools)) this.#addPool(pool);
   }
 
@@ -119,6 +124,7 @@ export class Supervisor implements HostControl {
       now: Date.now,
       diagnostics: this.#diagnostics,
       identityOf: (p) => this.identities.resolve(p),
+      cgroups: this.cgroups,
     });
     this.poolMap.set(config.name, pool);
     return pool;
@@ -127,10 +133,30 @@ export class Supervisor implements HostControl {
   /** Listens (on the sockets systemd passed, where given) and starts the pools marked autoStart. */
   async start(inherited: readonly InheritedSocket[] = []): Promise<Array<{ host: string; port: number; tls: boolean }>> {
     const bound = await this.frontDoor.listen(this.config.listen, this.config.tls, inherited);
+    await this.#startIsolation();
     for (const pool of this.poolMap.values()) if (pool.config.autoStart) pool.start(false);
     this.#tick = setInterval(() => this.#onTick(), tickMs);
     this.#tick.unref();
     return bound;
+  }
+
+  /** Says what isolation the workers get (7100 / 7101) and ends what a killed predecessor left (7102), before any worker starts. */
+  async #startIsolation(): Promise<void> {
+    const r = this.cgroups.report;
+    if (!r.enabled) {
+      this.events.write({ id: EventIds.CgroupsUnavailable, message: `Workers run without cgroups (${r.description}): ${r.reason}. A worker is its process group, as before: a child that leaves the group outlives the worker, limits.memory and limits.tasks are not enforced, and CPU and memory are the worker process's own.`, details: { ...r } });
+      return;
+    }
+    const reaped = await this.cgroups.reapLeftovers();
+    if (reaped.owners.length > 0 && (reaped.processes > 0 || reaped.cgroups > 0)) {
+      this.events.write({ id: EventIds.LeftoverCgroupsReaped, message: `Found ${reaped.cgroups} cgroup(s) a killed predecessor left and ended the ${reaped.processes} process(es) in them before starting any worker.`, details: { ...reaped } });
+    }
+    this.events.write({ id: EventIds.CgroupsInUse, message: `Workers run in cgroups (${r.description}): one per worker inside one per pool, under ${r.root.join(', ')}.`, details: { ...r } });
+  }
+
+  /** What the host found for isolation (GET /api/isolation). */
+  isolation(): IsolationReport {
+    return this.cgroups.report;
   }
 
   #onTick(): void {
@@ -154,6 +180,7 @@ export class Supervisor implements HostControl {
     // restart with the listening socket held by systemd then refuses nothing (docs/service.md).
     await this.frontDoor.quiesce(quiesceGraceMs);
     await Promise.all([...this.poolMap.values()].map((p) => p.shutdown()));
+    await this.cgroups.close();
     this.frontDoor.destroyConnections();
     await closed;
     await this.accessLog.close();
@@ -300,6 +327,7 @@ export class Supervisor implements HostControl {
       this.poolMap.delete(name);
       this.events.write({ id: EventIds.PoolRemovedByConfig, pool: name, message: `Pool '${name}' was removed by a configuration reload; its workers drain.` });
       await pool.shutdown();
+      await this.cgroups.removePool(name);
       await this.#outputs.get(name)?.close();
       this.#outputs.delete(name);
     });

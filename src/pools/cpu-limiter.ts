@@ -2,16 +2,18 @@
  * Enforces a pool's CPU limit over each reset interval (IIS `cpu`): measures its workers' CPU
  * time from /proc and, when the budget is spent, writes event 5090 and acts: NoAction logs,
  * KillW3wp kills the workers and stops the pool until the interval ends (then starts it again, as
- * IIS does), Throttle and ThrottleUnderLoad run the workers on a duty cycle (SIGSTOP/SIGCONT
- * every 100 ms) until it ends. The duty cycle works on every kernel and cgroup layout; a stopped
- * slice is short enough for pings to pass.
+ * IIS does). Throttle and ThrottleUnderLoad hold the pool at its limit with the kernel's CPU
+ * quota on the pool's cgroup (cpu.max, cpu.cfs_quota_us), as IIS 8 does with a job object: Throttle
+ * always, ThrottleUnderLoad while the machine is busy (load average at or past its cores); the
+ * 5090 event then says when the kernel held the pool back. Where the host has no cgroups, they run
+ * the workers on a duty cycle (SIGSTOP/SIGCONT every 100 ms) once the budget is spent, until the
+ * interval ends; a stopped slice is short enough for pings to pass.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import type { CpuConfig, PoolConfig } from '../config/types.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
 import { EventIds } from '../events/event-ids.ts';
 import type { WorkerProcess } from '../supervisor/worker-process.ts';
-import { readCpuSeconds } from '../supervisor/proc-stats.ts';
 import { cpuBudgetSeconds, overBudget, throttleDuty } from './policy/cpu-policy.ts';
 
 const slotMs = 100;
@@ -28,6 +30,10 @@ export interface CpuHost {
   /** Stops the pool because of its CPU limit (stop reason cpuLimit, autoShutdownAction). */
   stopBySelf(): void;
   start(): void;
+  /** Sets the kernel's CPU quota of the pool (CPUs, or null for none); false where the pool has no cgroup. */
+  setCpuQuota(cpus: number | null): boolean;
+  /** Times the kernel held the pool back by its quota so far. */
+  throttledCount(): number;
 }
 
 export interface CpuExceeded {
@@ -45,6 +51,10 @@ export class CpuLimiter {
   #throttle: NodeJS.Timeout | null = null;
   #throttled: WorkerProcess[] = [];
   #restart: NodeJS.Timeout | null = null;
+  /** The quota set on the pool's cgroup (CPUs), or null; undefined before the first tick. */
+  #quota: number | null | undefined = undefined;
+  #kernel = false;
+  #throttledAtWindow = 0;
 
   constructor(host: CpuHost) {
     this.#host = host;
@@ -52,8 +62,25 @@ export class CpuLimiter {
 
   /** Samples the workers (called by the pool's tick) and acts once per window when the budget is spent. */
   tick(now: number): void {
+    this.#applyQuota();
     const over = this.measure(now, this.#host.workers, this.#host.config.cpu);
     if (over !== null) this.#act(over, now);
+  }
+
+  /** Whether the kernel holds the pool at its limit (a cgroup quota) rather than the duty cycle. */
+  get kernelQuota(): boolean {
+    return this.#kernel;
+  }
+
+  /** The quota the pool's cgroup should have now: IIS 8 Throttle always, ThrottleUnderLoad under load. */
+  #applyQuota(): void {
+    const cpu = this.#host.config.cpu;
+    const throttles = cpu.limit > 0 && (cpu.action === 'Throttle' || (cpu.action === 'ThrottleUnderLoad' && loadavg()[0] >= cores));
+    const wanted = throttles ? (cpu.limit / 100_000) * cores : null;
+    if (wanted === this.#quota) return;
+    const applied = this.#host.setCpuQuota(wanted);
+    this.#kernel = applied && (cpu.action === 'Throttle' || cpu.action === 'ThrottleUnderLoad') && cpu.limit > 0;
+    this.#quota = wanted; // also without a cgroup: remembered, so it is not asked again every tick
   }
 
   /** Samples the workers; returns the figures once per window when the budget is spent. */
@@ -63,12 +90,14 @@ export class CpuLimiter {
     let used = 0;
     for (const w of workers) {
       if (w.pid === null) continue;
-      const seconds = readCpuSeconds(w.pid);
+      const seconds = w.cpuSeconds();
       if (seconds === null) continue;
       if (!this.#baseline.has(w)) this.#baseline.set(w, 0); // started in this window: all of it counts
       used += seconds - this.#baseline.get(w)!;
     }
-    if (this.#exceeded || !overBudget(used, cpu.limit, cpu.resetInterval, cores)) return null;
+    // Held by the kernel's quota, the pool cannot pass its budget: the kernel throttling it is the news.
+    const held = this.#kernel && this.#host.throttledCount() > this.#throttledAtWindow;
+    if (this.#exceeded || !(held || overBudget(used, cpu.limit, cpu.resetInterval, cores))) return null;
     this.#exceeded = true;
     return { usedSeconds: used, budgetSeconds: cpuBudgetSeconds(cpu.limit, cpu.resetInterval, cores), intervalMs: cpu.resetInterval };
   }
@@ -100,8 +129,14 @@ export class CpuLimiter {
         return;
       case 'Throttle':
       case 'ThrottleUnderLoad': {
+        if (this.#kernel) {
+          const cpus = this.#quota ?? 0;
+          const held = `${exceeded.replace('exceeded its CPU limit', 'reached its CPU limit')} Action: the kernel holds its workers at ${Math.round(cpus * 100)}% of one CPU (cgroup CPU quota, ${cpu.action}).`;
+          host.event(EventIds.CpuLimit, held, { details: { ...details, enforcement: 'cgroup', quotaCpus: cpus, throttledPeriods: host.throttledCount() - this.#throttledAtWindow } });
+          return;
+        }
         const duty = this.#startThrottle(host.workers.filter((w) => w.state === 'ready'), cpu, cpu.action === 'ThrottleUnderLoad');
-        host.event(EventIds.CpuLimit, `${exceeded} Action: its workers run ${Math.round(duty * 100)}% of the time for ${left} ms (${cpu.action}).`, { details: { ...details, duty, throttledForMs: left } });
+        host.event(EventIds.CpuLimit, `${exceeded} Action: its workers run ${Math.round(duty * 100)}% of the time for ${left} ms (${cpu.action}).`, { details: { ...details, enforcement: 'dutyCycle', duty, throttledForMs: left } });
         return;
       }
     }
@@ -111,9 +146,10 @@ export class CpuLimiter {
     this.#windowStart = now;
     this.#exceeded = false;
     this.#baseline.clear();
+    if (this.#kernel) this.#throttledAtWindow = this.#host.throttledCount();
     for (const w of workers) {
       if (w.pid === null) continue;
-      const seconds = readCpuSeconds(w.pid);
+      const seconds = w.cpuSeconds();
       if (seconds !== null) this.#baseline.set(w, seconds);
     }
     this.stopThrottle();
@@ -140,6 +176,11 @@ export class CpuLimiter {
 
   /** Ends throttling and lets every throttled worker run (window over, pool stopping). */
   stopThrottle(): void {
+    if (this.#kernel && this.#host.state !== 'started') {
+      this.#host.setCpuQuota(null);
+      this.#quota = undefined;
+      this.#kernel = false;
+    }
     if (this.#throttle) clearTimeout(this.#throttle);
     this.#throttle = null;
     for (const w of this.#throttled) w.signal('SIGCONT');

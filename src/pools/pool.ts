@@ -13,7 +13,6 @@ import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
 import { IdentityError, type Identity } from '../supervisor/identity.ts';
 import { appAccess } from '../supervisor/identity-access.ts';
 import { runAction } from '../supervisor/run-action.ts';
-import { readProcessStats, readPrivateBytes } from '../supervisor/proc-stats.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
 import type { PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
@@ -31,6 +30,11 @@ import { findProgram } from '../supervisor/find-program.ts';
 import { workerArgv } from '../supervisor/worker-argv.ts';
 import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
 import { PassThrough } from 'node:stream';
+import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
+import { cgroupName } from '../supervisor/cgroups/host-cgroups.ts';
+import type { CgroupNode } from '../supervisor/cgroups/cgroup-node.ts';
+import { WorkerCgroup } from '../supervisor/cgroups/worker-cgroup.ts';
+import { oomWords } from '../supervisor/cgroups/oom-words.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -43,6 +47,8 @@ export interface PoolServices {
   readonly diagnostics: PoolDiagnostics;
   /** The identity a pool's workers run as (src/supervisor/pool-identities.ts); throws IdentityError. */
   identityOf(pool: PoolConfig): Identity;
+  /** The host's cgroups (a cgroup per pool, one per worker inside it); null or disabled: process groups only. */
+  readonly cgroups?: HostCgroups | null;
 }
 
 /** The diagnostics hooks a pool calls; the diagnostics module implements them. */
@@ -64,10 +70,10 @@ export interface HangCause {
 
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
-/** /proc, read only when a limit asks for it. */
+/** The worker's cgroup (the whole tree), or /proc without one; read only when a limit asks for it. */
 const memoryProbe: MemoryProbe<WorkerProcess> = {
-  virtualBytes: (w) => (w.pid === null ? null : readProcessStats(w.pid)?.virtualBytes ?? null),
-  privateBytes: (w) => (w.pid === null ? null : readPrivateBytes(w.pid)),
+  virtualBytes: (w) => w.stats()?.virtualBytes ?? null,
+  privateBytes: (w) => w.privateBytes(),
 };
 
 let workerSeq = 0;
@@ -102,6 +108,8 @@ export class Pool {
       event: (id, message, extra) => void this.#event(id, message, extra),
       stopBySelf: () => this.#stopBySelf('cpuLimit'),
       start: () => this.start(false),
+      setCpuQuota: (cpus) => this.#setCpuQuota(cpus),
+      throttledCount: () => this.#cgroup()?.throttledCount() ?? 0,
     });
   }
 
@@ -137,6 +145,49 @@ export class Pool {
       details: extra.details ?? {},
     });
     return e.seq;
+  }
+
+  // ---- the pool's cgroup --------------------------------------------------------------------
+
+  /** The pool's cgroup with its limits applied (made on first use), or null without cgroups. */
+  #cgroup(): CgroupNode | null {
+    const cgroups = this.#services.cgroups;
+    if (!cgroups?.enabled) return null;
+    const l = this.config.limits;
+    try {
+      return cgroups.pool(this.name, { memoryBytes: l.memory, tasks: l.tasks }, (err) => {
+        this.#event(EventIds.InternalError, `The kernel refused the limits of pool '${this.name}' (limits.memory ${l.memory}, limits.tasks ${l.tasks}): ${err.message}. The previous limits stay.`, { level: 'warning', details: { error: err.message } });
+      });
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The cgroup of pool '${this.name}' cannot be set up: ${(err as Error).message}. Its workers run without one.`, { level: 'warning', details: { error: (err as Error).message } });
+      return null;
+    }
+  }
+
+  #setCpuQuota(cpus: number | null): boolean {
+    const node = this.#cgroup();
+    if (node === null) return false;
+    try {
+      node.setCpuQuota(cpus);
+      return true;
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The CPU quota of pool '${this.name}' cannot be set: ${(err as Error).message}.`, { level: 'warning', details: { error: (err as Error).message } });
+      return false;
+    }
+  }
+
+  /** The worker's own cgroup inside the pool's; null without cgroups (the worker runs in its process group only). */
+  #workerCgroup(id: string): WorkerCgroup | null {
+    const pool = this.#cgroup();
+    if (pool === null) return null;
+    try {
+      const node = pool.child(cgroupName(id));
+      node.oomKillsAll(); // a worker is its whole cgroup, for the OOM killer too
+      return new WorkerCgroup(pool, node);
+    } catch (err) {
+      this.#event(EventIds.InternalError, `The cgroup of worker ${id} cannot be made: ${(err as Error).message}. It runs without one.`, { level: 'warning', details: { error: (err as Error).message } });
+      return null;
+    }
   }
 
   // ---- pool life cycle -------------------------------------------------------------------
@@ -351,6 +402,8 @@ export class Pool {
           listener?.close();
           return;
         }
+        const cgroup = this.#workerCgroup(id);
+        if (cgroup !== null) worker.useCgroup(cgroup);
         const spec = buildSpawnSpec({
           pool: config,
           workerId: id,
@@ -361,6 +414,7 @@ export class Pool {
           baseEnv: process.env,
           stdin: listener?.fd,
           program: access.program ?? undefined,
+          cgroupProcs: cgroup?.procsFiles,
         });
         worker.start(spec);
         listener?.close();
@@ -489,12 +543,13 @@ export class Pool {
     // A missed ping already named (and did not count) its poison requests.
     const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
     if (!facts.expected) {
-      const how = facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
+      const how = facts.oom ? `signal ${facts.signal}: ${oomWords(facts.oom)}` : facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
       const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`, {
         worker,
         details: {
           exitCode: facts.code,
           signal: facts.signal,
+          oom: facts.oom ? { ...facts.oom, words: oomWords(facts.oom) } : null,
           uptimeMs: facts.uptimeMs,
           state: facts.stateBefore,
           requests: worker.requests,
@@ -548,6 +603,7 @@ export class Pool {
   reconfigure(config: PoolConfig): void {
     const before = this.config.processModel.maxProcesses;
     const drained = this.#core.reconfigure(config);
+    this.#cgroup(); // the kernel limits follow the new configuration
     if (drained.length > 0) {
       const max = config.processModel.maxProcesses;
       this.#event(EventIds.WebGardenShrunk, `Pool '${this.name}' has maxProcesses ${max} (was ${before}): ${drained.length} worker(s) drain, finishing the requests in hand (${drained.map((w) => `${w.id} pid ${w.pid}`).join(', ')}).`, {

@@ -46,6 +46,23 @@ export interface SpawnInputs {
   readonly stdin?: number;
   /** The program file the pool's identity runs (identity-access.ts), in place of the command's name. */
   readonly program?: string;
+  /** The worker's cgroup: the cgroup.procs files it joins before its command runs (joinCgroup). */
+  readonly cgroupProcs?: readonly string[];
+}
+
+/**
+ * Joins the worker's cgroup before anything of the worker runs: a tiny `sh` writes its own pid
+ * ($$, which exec keeps) to each cgroup.procs, then execs the rest. Writing the pid from the host
+ * after the spawn would race the command's first fork, and CLONE_INTO_CGROUP is v2 only and out of
+ * Node's reach; the join runs as the host (before setpriv changes identity), so the files need no
+ * permission for the pool's user. A failed join ends the worker with 125 and says why on stderr.
+ */
+const joinScript = 'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "paddock: cannot join the worker\'s cgroup ($1)" >&2; exit 125; }; shift; done; shift; exec "$@"';
+
+/** Prefixes argv with the cgroup join (see joinScript). */
+export function joinCgroup(argv: readonly string[], procsFiles: readonly string[]): string[] {
+  if (procsFiles.length === 0) return [...argv];
+  return ['/bin/sh', '-c', joinScript, 'paddock-join', ...procsFiles, '--', ...argv];
 }
 
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
@@ -80,7 +97,11 @@ export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   }
 
   const stdin = inputs.stdin === undefined ? {} : { stdin: inputs.stdin };
-  if (setprivPath === null) return { file: argv[0], args: argv.slice(1), env, cwd: pool.cwd, ...stdin };
+  const join = (full: readonly string[]): SpawnSpec => {
+    const joined = joinCgroup(full, inputs.cgroupProcs ?? []);
+    return { file: joined[0], args: joined.slice(1), env, cwd: pool.cwd, ...stdin };
+  };
+  if (setprivPath === null) return join(argv);
   const wrapper = ['--pdeathsig', 'KILL'];
   // ApplicationPoolIdentity: a uid with no passwd entry, so no groups to init; and no_new_privs,
   // so no setuid program gives it more than it has.
@@ -89,5 +110,5 @@ export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   if (identity.gid !== null) wrapper.push('--regid', String(identity.gid));
   if ((identity.uid === null || dynamic) && identity.gid !== null) wrapper.push('--clear-groups');
   if (dynamic) wrapper.push('--no-new-privs');
-  return { file: setprivPath, args: [...wrapper, '--', ...argv], env, cwd: pool.cwd, ...stdin };
+  return join([setprivPath, ...wrapper, '--', ...argv]);
 }

@@ -19,7 +19,9 @@ import { ControlChannel, type WorkerMessage } from './control-channel.ts';
 import type { SpawnSpec, WorkerAddress } from './spawn-spec.ts';
 import { transitionWorker, isLive, type WorkerHealth, type WorkerState } from './worker-state.ts';
 import type { WorkerSnapshot } from './worker-snapshot.ts';
-import { readProcessStats } from './proc-stats.ts';
+import { readCpuSeconds, readPrivateBytes, readProcessStats, type ProcessStats } from './proc-stats.ts';
+import type { WorkerCgroup } from './cgroups/worker-cgroup.ts';
+import type { OomFacts } from './cgroups/oom-words.ts';
 import { getScript, getValues, type ProbeResult } from '../fastcgi/probe.ts';
 
 export interface ExitFacts {
@@ -30,6 +32,8 @@ export interface ExitFacts {
   /** State before the exit. */
   readonly stateBefore: WorkerState;
   readonly uptimeMs: number;
+  /** The kernel's OOM killer ended a process of the worker's cgroup (null without a cgroup, or no OOM kill). */
+  readonly oom?: OomFacts | null;
 }
 
 /** A request this worker holds, as the crash report names it ("GET /path"), read only when needed. */
@@ -85,6 +89,10 @@ export class WorkerProcess extends EventEmitter {
   #suspendedMs = 0;
   /** A FastCGI probe waits on a connection of its own (see probePending). */
   #probing = false;
+  /** The worker's own cgroup (src/supervisor/cgroups/), or null where the host has none. */
+  #cgroup: WorkerCgroup | null = null;
+  /** How a suspended worker was stopped: its cgroup frozen, or SIGSTOP to its process group. */
+  #frozenBy: 'cgroup' | 'signal' = 'signal';
 
   /** `now` is the pool's clock (epoch ms): every time this worker records is read from it. */
   constructor(id: string, pool: PoolConfig, now: () => number = Date.now) {
@@ -194,6 +202,15 @@ export class WorkerProcess extends EventEmitter {
   }
 
   // ---- starting ----------------------------------------------------------------------------
+
+  /** The worker's cgroup, which its spawn spec joins; before start(). */
+  useCgroup(cgroup: WorkerCgroup): void {
+    this.#cgroup = cgroup;
+  }
+
+  get cgroup(): WorkerCgroup | null {
+    return this.#cgroup;
+  }
 
   /** Sets where the worker will listen; before start(). */
   setAddress(address: WorkerAddress): void {
@@ -452,13 +469,22 @@ export class WorkerProcess extends EventEmitter {
 
   // ---- idle suspension -------------------------------------------------------------------------
 
-  /** Suspends the process (SIGSTOP to its group): idleTimeoutAction Suspend. */
+  /**
+   * Suspends the worker (idleTimeoutAction Suspend): its cgroup is frozen, so the whole tree stops
+   * and thaws together; without a cgroup, SIGSTOP to its process group.
+   */
   suspend(): boolean {
     if (this.#state !== 'ready' || this.#pid === null) return false;
     this.#move('suspended');
     this.#suspendedAt = this.#now();
-    this.#signalGroup('SIGSTOP');
+    this.#frozenBy = this.#cgroup?.freeze() ? 'cgroup' : 'signal';
+    if (this.#frozenBy === 'signal') this.#signalGroup('SIGSTOP');
     return true;
+  }
+
+  #unfreeze(): void {
+    if (this.#frozenBy === 'cgroup') this.#cgroup?.thaw();
+    else this.#signalGroup('SIGCONT');
   }
 
   /**
@@ -477,7 +503,7 @@ export class WorkerProcess extends EventEmitter {
     if (this.#state !== 'suspended') return;
     this.#thawedAt = this.#now();
     this.#suspendedMs = this.#thawedAt - this.#suspendedAt;
-    this.#signalGroup('SIGCONT');
+    this.#unfreeze();
     this.#move('ready');
     this.#lastActivityAt = this.#thawedAt;
     this.#schedulePing();
@@ -493,7 +519,7 @@ export class WorkerProcess extends EventEmitter {
     if (this.#state === 'stopped' || this.#state === 'orphaned' || this.#state === 'draining') return this.#exited;
     this.#stopReason = reason;
     this.#expectedExit = true;
-    if (this.#state === 'suspended') this.#signalGroup('SIGCONT');
+    if (this.#state === 'suspended') this.#unfreeze();
     this.#move('draining');
     this.#stopPinging();
     const limit = this.pool.processModel.shutdownTimeLimit;
@@ -548,10 +574,11 @@ export class WorkerProcess extends EventEmitter {
     this.#onExit(null, null);
   }
 
-  /** Kills the process group now (SIGKILL). */
+  /** Kills the process group now (SIGKILL), and every process of its cgroup however it daemonised. */
   kill(): void {
     this.#expectedExit = true;
     this.#signalGroup('SIGKILL');
+    if (this.#exitFacts === null) this.#cgroup?.kill();
   }
 
   /** Marks the coming exit as one the host asked for (used before killing a hung worker). */
@@ -598,6 +625,8 @@ export class WorkerProcess extends EventEmitter {
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#exitFacts !== null) return;
     const stateBefore = this.#state;
+    // Read before the cgroup ends: a SIGKILL may be the kernel's OOM killer.
+    const oomFacts = signal === 'SIGKILL' && this.#cgroup !== null ? this.#cgroup.oomFacts() : null;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#stopPinging();
@@ -607,7 +636,11 @@ export class WorkerProcess extends EventEmitter {
       expected: this.#expectedExit,
       stateBefore,
       uptimeMs: this.#now() - this.createdAt,
+      oom: oomFacts !== null && oomFacts.kills > 0 ? oomFacts : null,
     };
+    // Nothing the worker started outlives it: its cgroup's processes are killed and the cgroup goes.
+    void this.#cgroup?.end();
+    this.#releaseOutput();
     this.#exitFacts = facts;
     this.#move('stopped');
     this.#channel?.destroy();
@@ -622,9 +655,41 @@ export class WorkerProcess extends EventEmitter {
     this.#resolveExited(facts);
   }
 
+  /**
+   * A child that holds the worker's stdout or stderr (a daemon without a cgroup to end it) must not
+   * keep the host from exiting: the pipes close a moment after the exit, once the last lines are read.
+   */
+  #releaseOutput(): void {
+    const child = this.#child;
+    if (child === null) return;
+    const timer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, 500);
+    timer.unref();
+  }
+
+  /** CPU and memory of the worker: its cgroup's (the whole tree), or its process's from /proc; null when gone. */
+  stats(): ProcessStats | null {
+    if (this.#pid === null || this.#exitFacts !== null) return null;
+    return this.#cgroup?.stats() ?? readProcessStats(this.#pid);
+  }
+
+  /** Private bytes of the worker: its cgroup's anonymous memory, or its process's smaps_rollup. */
+  privateBytes(): number | null {
+    if (this.#pid === null || this.#exitFacts !== null) return null;
+    return this.#cgroup?.privateBytes() ?? readPrivateBytes(this.#pid);
+  }
+
+  /** CPU seconds of the worker (its cgroup's, or its process's). */
+  cpuSeconds(): number | null {
+    if (this.#pid === null || this.#exitFacts !== null) return null;
+    return this.#cgroup?.cpuSeconds() ?? readCpuSeconds(this.#pid);
+  }
+
   /** A read-only view for the admin API. */
   inspect(): WorkerSnapshot {
-    const stats = this.#pid !== null && this.#exitFacts === null ? readProcessStats(this.#pid) : null;
+    const stats = this.stats();
     return {
       pool: this.pool.name,
       id: this.id,
