@@ -146,8 +146,8 @@ export async function faultScenario(t: TestContext, options: FaultHostOptions, i
     const after = footprint();
     const settled = await backToBaseline(baseline, slack);
     t.diagnostic(`other pool: ${describeLoad(other)}; faulty pool: ${describeLoad(result)}`);
-    t.diagnostic(`host footprint: baseline ${baseline.fds} fds, ${mb(baseline.rssBytes)}; ` +
-      `after the fault ${after.fds} fds, ${mb(after.rssBytes)}; settled ${settled.fds} fds, ${mb(settled.rssBytes)}`);
+    const fp = (f: Footprint): string => `${f.fds} fds, held ${mb(f.heldBytes)}, RSS ${mb(f.rssBytes)}`;
+    t.diagnostic(`host footprint: baseline ${fp(baseline)}; after the fault ${fp(after)}; settled ${fp(settled)}`);
     return result;
   } finally {
     await Promise.all(loads.map((l) => l.stop()));

@@ -23,7 +23,7 @@ const rssBound = 128 * MB;
  * here, a plateau: repeating the flood or the download does not raise it), so the settle bound is
  * wider — still a small fraction of what went through.
  */
-const bulkSlack = { rssBytes: 96 * MB, fds: 2 };
+const bulkSlack = { heldBytes: 16 * MB, rssBytes: 96 * MB, fds: 2 };
 /** Paced loads: continuous, and leaving the shared event loop to the bulk transfer. */
 const bulk = { paceMs: 5 };
 
