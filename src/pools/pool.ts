@@ -10,14 +10,14 @@ import { EventIds } from '../events/event-ids.ts';
 import type { PoolOutputLog } from '../events/output-log.ts';
 import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
 import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
-import { IdentityError, type Identity } from '../supervisor/identity.ts';
-import { appAccess } from '../supervisor/identity-access.ts';
+import type { Identity } from '../supervisor/identity.ts';
+import { checkStart } from './start-checks.ts';
 import { runAction } from '../supervisor/run-action.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
 import type { PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
 import { Lease, type LeaseOutcome, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
-import { RequestEvents, labelsListed, listed, poisonText } from './request-events.ts';
+import { RequestEvents, labelsListed, listed } from './request-events.ts';
 import { Orphanage } from './orphanage.ts';
 import type { FailureRecord } from './policy/rapid-fail.ts';
 import type { RecycleTrigger } from './policy/recycle-policy.ts';
@@ -26,15 +26,11 @@ import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
 import { allocateAddress } from './worker-address.ts';
 import { withPortAlias } from '../supervisor/worker-port.ts';
-import { findProgram } from '../supervisor/find-program.ts';
-import { workerArgv } from '../supervisor/worker-argv.ts';
 import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
 import { PassThrough } from 'node:stream';
 import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
-import { cgroupName } from '../supervisor/cgroups/host-cgroups.ts';
-import type { CgroupNode } from '../supervisor/cgroups/cgroup-node.ts';
-import { WorkerCgroup } from '../supervisor/cgroups/worker-cgroup.ts';
-import { oomWords } from '../supervisor/cgroups/oom-words.ts';
+import { PoolCgroup } from './pool-cgroup.ts';
+import { channelBrokenEvent, crashedEvent, pingMissedEvent, readyEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -94,9 +90,13 @@ export class Pool {
   /** The leases of `worker` in grant order, for the core's sweep (every request in hand is a Lease). */
   readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
   readonly #fastcgiStderr = new Map<string, PassThrough>();
+  readonly #cgroup: PoolCgroup;
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
+    this.#cgroup = new PoolCgroup(services.cgroups ?? null, () => this.config, (message, err) => {
+      this.#event(EventIds.InternalError, message, { level: 'warning', details: { error: err.message } });
+    });
     this.#core = new PoolCore(config, services.now, this.#effects());
     const pool = this;
     this.#cpu = new CpuLimiter({
@@ -108,8 +108,8 @@ export class Pool {
       event: (id, message, extra) => void this.#event(id, message, extra),
       stopBySelf: () => this.#stopBySelf('cpuLimit'),
       start: () => this.start(false),
-      setCpuQuota: (cpus) => this.#setCpuQuota(cpus),
-      throttledCount: () => this.#cgroup()?.throttledCount() ?? 0,
+      setCpuQuota: (cpus) => this.#cgroup.setCpuQuota(cpus),
+      throttledCount: () => this.#cgroup.throttledCount(),
     });
   }
 
@@ -145,49 +145,6 @@ export class Pool {
       details: extra.details ?? {},
     });
     return e.seq;
-  }
-
-  // ---- the pool's cgroup --------------------------------------------------------------------
-
-  /** The pool's cgroup with its limits applied (made on first use), or null without cgroups. */
-  #cgroup(): CgroupNode | null {
-    const cgroups = this.#services.cgroups;
-    if (!cgroups?.enabled) return null;
-    const l = this.config.limits;
-    try {
-      return cgroups.pool(this.name, { memoryBytes: l.memory, tasks: l.tasks }, (err) => {
-        this.#event(EventIds.InternalError, `The kernel refused the limits of pool '${this.name}' (limits.memory ${l.memory}, limits.tasks ${l.tasks}): ${err.message}. The previous limits stay.`, { level: 'warning', details: { error: err.message } });
-      });
-    } catch (err) {
-      this.#event(EventIds.InternalError, `The cgroup of pool '${this.name}' cannot be set up: ${(err as Error).message}. Its workers run without one.`, { level: 'warning', details: { error: (err as Error).message } });
-      return null;
-    }
-  }
-
-  #setCpuQuota(cpus: number | null): boolean {
-    const node = this.#cgroup();
-    if (node === null) return false;
-    try {
-      node.setCpuQuota(cpus);
-      return true;
-    } catch (err) {
-      this.#event(EventIds.InternalError, `The CPU quota of pool '${this.name}' cannot be set: ${(err as Error).message}.`, { level: 'warning', details: { error: (err as Error).message } });
-      return false;
-    }
-  }
-
-  /** The worker's own cgroup inside the pool's; null without cgroups (the worker runs in its process group only). */
-  #workerCgroup(id: string): WorkerCgroup | null {
-    const pool = this.#cgroup();
-    if (pool === null) return null;
-    try {
-      const node = pool.child(cgroupName(id));
-      node.oomKillsAll(); // a worker is its whole cgroup, for the OOM killer too
-      return new WorkerCgroup(pool, node);
-    } catch (err) {
-      this.#event(EventIds.InternalError, `The cgroup of worker ${id} cannot be made: ${(err as Error).message}. It runs without one.`, { level: 'warning', details: { error: (err as Error).message } });
-      return null;
-    }
   }
 
   // ---- pool life cycle -------------------------------------------------------------------
@@ -354,39 +311,14 @@ export class Pool {
   }
 
   #startWorker(replacementFor: WorkerProcess | null): WorkerProcess | null {
-    let identity: Identity;
-    try {
-      identity = this.#services.identityOf(this.config);
-    } catch (err) {
-      if (err instanceof IdentityError) {
-        this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' has an invalid identity: ${err.message}. The pool was stopped.`, {
-          details: { user: this.config.processModel.user, group: this.config.processModel.group, identityType: this.config.processModel.identityType },
-        });
-        this.#stopBySelf('identity');
-        return null;
-      }
-      throw err;
-    }
     const config = this.config;
-    const program = workerArgv(config, '')[0] ?? '';
-    if (findProgram(program, config.env.PATH ?? process.env.PATH, config.cwd) === null) {
-      this.#event(EventIds.CommandNotFound, `Application pool '${this.name}' cannot start a worker: its command '${program}' is not installed or not on PATH. The pool was stopped; the other pools go on.`, {
-        level: 'error',
-        details: { command: config.command, program, path: config.env.PATH ?? process.env.PATH ?? null },
-      });
-      this.#stopBySelf('config');
+    const cleared = checkStart(config, (p) => this.#services.identityOf(p));
+    if (!cleared.ok) {
+      this.#event(cleared.event, cleared.message, { details: cleared.details, ...(cleared.level ? { level: cleared.level } : {}) });
+      this.#stopBySelf(cleared.stopReason);
       return null;
     }
-    // An identity that cannot read its app would only crash-loop into rapid-fail: say which path.
-    const access = appAccess(config, identity);
-    const unreachable = access.problem;
-    if (unreachable !== null) {
-      this.#event(EventIds.IdentityInvalid, `Application pool '${this.name}' runs as an identity that cannot reach its app: ${unreachable}. The pool was stopped.`, {
-        details: { identityType: identity.type ?? null, uid: identity.uid, gid: identity.gid, reason: unreachable },
-      });
-      this.#stopBySelf('identity');
-      return null;
-    }
+    const { identity } = cleared;
     const id = `${this.name}-${++workerSeq}`;
     const worker = new WorkerProcess(id, config, this.#services.now);
     this.#wire(worker);
@@ -402,7 +334,7 @@ export class Pool {
           listener?.close();
           return;
         }
-        const cgroup = this.#workerCgroup(id);
+        const cgroup = this.#cgroup.worker(id);
         if (cgroup !== null) worker.useCgroup(cgroup);
         const spec = buildSpawnSpec({
           pool: config,
@@ -413,7 +345,7 @@ export class Pool {
           extraEnv: this.#services.diagnostics.extraEnv(config, id),
           baseEnv: process.env,
           stdin: listener?.fd,
-          program: access.program ?? undefined,
+          program: cleared.program ?? undefined,
           cgroupProcs: cgroup?.procsFiles,
         });
         worker.start(spec);
@@ -479,51 +411,51 @@ export class Pool {
   }
 
   #wire(worker: WorkerProcess): void {
+    const write = (e: WorkerEvent): number => this.#event(e.id, e.message, { worker, details: e.details, ...(e.level ? { level: e.level } : {}) });
     this.#on(worker, 'ready', () => {
-      this.#event(EventIds.WorkerReady, `Worker ${worker.id} is ready (pid ${worker.pid}).`, {
-        worker,
-        details: { startupMs: worker.readyAt - worker.createdAt },
-      });
+      write(readyEvent(worker));
       this.#core.ready(worker);
     });
-    this.#on(worker, 'spawnError', (err: Error) => {
-      this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} could not be started: ${err.message}`, { worker, level: 'error', details: { error: err.message } });
-    });
+    this.#on(worker, 'spawnError', (err: Error) => write(spawnFailedEvent(worker, err)));
     this.#on(worker, 'startupTimeout', () => {
-      const limit = this.config.processModel.startupTimeLimit;
-      this.#event(EventIds.StartupTimeLimit, `Worker ${worker.id} (pid ${worker.pid}) did not become ready within the startup time limit of ${limit} ms and was killed.`, {
-        worker,
-        details: { startupTimeLimitMs: limit },
-      });
+      write(startupTimeoutEvent(worker, this.config.processModel.startupTimeLimit));
       worker.expectExit('startupTimeLimit');
       worker.kill();
       this.#core.failure('startupTimeLimit');
     });
     this.#on(worker, 'shutdownTimeout', (limit: number) => {
-      this.#event(EventIds.ShutdownTimeLimit, `Worker ${worker.id} (pid ${worker.pid}) did not stop within the shutdown time limit of ${limit} ms and was killed.`, {
-        worker,
-        details: { shutdownTimeLimitMs: limit },
-      });
+      write(shutdownTimeoutEvent(worker, limit));
       this.#core.failure('shutdownTimeLimit');
     });
-    this.#on(worker, 'pingMissed', (ms: number) => this.#onPingMissed(worker, ms));
+    this.#on(worker, 'pingMissed', (ms: number) => {
+      write(pingMissedEvent(worker, ms));
+      return this.#onPingMissed(worker);
+    });
     this.#on(worker, 'unhealthy', (reason: string, message: Record<string, unknown>) => {
       const { type: _t, ...figures } = message;
       this.#core.reportedUnhealthy(worker, reason, figures);
     });
     this.#on(worker, 'channelBroken', () => {
-      this.#event(EventIds.ChannelBroken, `Worker ${worker.id} (pid ${worker.pid}) closed its control channel while still running: a fatal communication error. It will be recycled.`, { worker });
+      write(channelBrokenEvent(worker));
       this.#core.failure('channelBroken');
       this.recycleWorker(worker, 'IsapiUnhealthy', { reason: 'control channel closed' }, { event: false });
     });
-    this.#on(worker, 'exit', (facts: ExitFacts) => this.#onExit(worker, facts));
+    this.#on(worker, 'exit', (facts: ExitFacts) => {
+      // A missed ping already named (and did not count) its poison requests.
+      const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
+      if (!facts.expected) {
+        const seq = write(crashedEvent(worker, facts, poison));
+        if (poison.length > 0) this.#requestEvents.poison(worker, poison);
+        this.#services.diagnostics.onCrash(worker, facts, seq, poison);
+      } else if (facts.stateBefore !== 'orphaned') {
+        write(stoppedEvent(worker, facts));
+      }
+      this.#core.exited(worker, facts, poison.length > 0);
+    });
   }
 
-  async #onPingMissed(worker: WorkerProcess, ms: number): Promise<void> {
-    this.#event(EventIds.PingMissed, `Worker ${worker.id} (pid ${worker.pid}) did not answer a ping within ${ms} ms: it is considered hung.`, {
-      worker,
-      details: { pingResponseTimeMs: ms, inFlight: worker.inFlight },
-    });
+  /** A missed ping (its event written): the core decides; the hung worker is captured, then killed or orphaned. */
+  async #onPingMissed(worker: WorkerProcess): Promise<void> {
     // The replacement starts at once (the core decides), and the hung worker takes no new request
     // while its stacks are captured.
     const poison = this.#requestEvents.poisonOn(worker);
@@ -537,37 +469,6 @@ export class Pool {
       worker.expectExit('pingMissed');
       worker.kill();
     }
-  }
-
-  #onExit(worker: WorkerProcess, facts: ExitFacts): void {
-    // A missed ping already named (and did not count) its poison requests.
-    const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
-    if (!facts.expected) {
-      const how = facts.oom ? `signal ${facts.signal}: ${oomWords(facts.oom)}` : facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
-      const seq = this.#event(EventIds.WorkerCrashed, `Worker ${worker.id} (pid ${worker.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`, {
-        worker,
-        details: {
-          exitCode: facts.code,
-          signal: facts.signal,
-          oom: facts.oom ? { ...facts.oom, words: oomWords(facts.oom) } : null,
-          uptimeMs: facts.uptimeMs,
-          state: facts.stateBefore,
-          requests: worker.requests,
-          // The requests the worker held when it died (method and path): their connections broke
-          // a moment before the exit was seen, so they are listed from both places.
-          requestsInHand: [...worker.requestsInHand(), ...worker.requestsAbandoned],
-          poisonRequests: poison,
-        },
-      });
-      if (poison.length > 0) this.#requestEvents.poison(worker, poison);
-      this.#services.diagnostics.onCrash(worker, facts, seq, poison);
-    } else if (facts.stateBefore !== 'orphaned') {
-      this.#event(EventIds.WorkerStopped, `Worker ${worker.id} (pid ${worker.pid}) stopped${worker.stopReason ? ` (${worker.stopReason})` : ''}.`, {
-        worker,
-        details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, reason: worker.stopReason },
-      });
-    }
-    this.#core.exited(worker, facts, poison.length > 0);
   }
 
   // ---- recycling -------------------------------------------------------------------------
@@ -603,7 +504,7 @@ export class Pool {
   reconfigure(config: PoolConfig): void {
     const before = this.config.processModel.maxProcesses;
     const drained = this.#core.reconfigure(config);
-    this.#cgroup(); // the kernel limits follow the new configuration
+    this.#cgroup.node(); // the kernel limits follow the new configuration
     if (drained.length > 0) {
       const max = config.processModel.maxProcesses;
       this.#event(EventIds.WebGardenShrunk, `Pool '${this.name}' has maxProcesses ${max} (was ${before}): ${drained.length} worker(s) drain, finishing the requests in hand (${drained.map((w) => `${w.id} pid ${w.pid}`).join(', ')}).`, {

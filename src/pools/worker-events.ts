@@ -1,0 +1,86 @@
+/**
+ * The words and figures of the events a pool writes about one worker's life: ready, crashed,
+ * stopped, hung, out of time, a broken channel. Pure, so the shell only decides when to write them
+ * (pool.ts), and what each says is in one place.
+ */
+import { EventIds } from '../events/event-ids.ts';
+import type { ExitFacts, WorkerProcess } from '../supervisor/worker-process.ts';
+import { oomWords } from '../supervisor/cgroups/oom-words.ts';
+import { poisonText } from './request-events.ts';
+
+export interface WorkerEvent {
+  readonly id: number;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+  readonly level?: 'info' | 'warning' | 'error';
+}
+
+export function readyEvent(w: WorkerProcess): WorkerEvent {
+  return { id: EventIds.WorkerReady, message: `Worker ${w.id} is ready (pid ${w.pid}).`, details: { startupMs: w.readyAt - w.createdAt } };
+}
+
+export function spawnFailedEvent(w: WorkerProcess, err: Error): WorkerEvent {
+  return { id: EventIds.WorkerCrashed, message: `Worker ${w.id} could not be started: ${err.message}`, level: 'error', details: { error: err.message } };
+}
+
+export function startupTimeoutEvent(w: WorkerProcess, limitMs: number): WorkerEvent {
+  return {
+    id: EventIds.StartupTimeLimit,
+    message: `Worker ${w.id} (pid ${w.pid}) did not become ready within the startup time limit of ${limitMs} ms and was killed.`,
+    details: { startupTimeLimitMs: limitMs },
+  };
+}
+
+export function shutdownTimeoutEvent(w: WorkerProcess, limitMs: number): WorkerEvent {
+  return {
+    id: EventIds.ShutdownTimeLimit,
+    message: `Worker ${w.id} (pid ${w.pid}) did not stop within the shutdown time limit of ${limitMs} ms and was killed.`,
+    details: { shutdownTimeLimitMs: limitMs },
+  };
+}
+
+export function channelBrokenEvent(w: WorkerProcess): WorkerEvent {
+  return {
+    id: EventIds.ChannelBroken,
+    message: `Worker ${w.id} (pid ${w.pid}) closed its control channel while still running: a fatal communication error. It will be recycled.`,
+    details: {},
+  };
+}
+
+export function pingMissedEvent(w: WorkerProcess, ms: number): WorkerEvent {
+  return {
+    id: EventIds.PingMissed,
+    message: `Worker ${w.id} (pid ${w.pid}) did not answer a ping within ${ms} ms: it is considered hung.`,
+    details: { pingResponseTimeMs: ms, inFlight: w.inFlight },
+  };
+}
+
+/** 5009: the exit nobody asked for, in words (an OOM kill says so), with the requests it held. */
+export function crashedEvent(w: WorkerProcess, facts: ExitFacts, poison: readonly string[]): WorkerEvent {
+  const how = facts.oom ? `signal ${facts.signal}: ${oomWords(facts.oom)}` : facts.signal !== null ? `signal ${facts.signal}` : `exit code ${facts.code}`;
+  return {
+    id: EventIds.WorkerCrashed,
+    message: `Worker ${w.id} (pid ${w.pid}) terminated unexpectedly with ${how}.${poison.length > 0 ? ` ${poisonText(poison)}.` : ''}`,
+    details: {
+      exitCode: facts.code,
+      signal: facts.signal,
+      oom: facts.oom ? { ...facts.oom, words: oomWords(facts.oom) } : null,
+      uptimeMs: facts.uptimeMs,
+      state: facts.stateBefore,
+      requests: w.requests,
+      // The requests the worker held when it died (method and path): their connections broke
+      // a moment before the exit was seen, so they are listed from both places.
+      requestsInHand: [...w.requestsInHand(), ...w.requestsAbandoned],
+      poisonRequests: poison,
+    },
+  };
+}
+
+/** 6003: an exit the host asked for. */
+export function stoppedEvent(w: WorkerProcess, facts: ExitFacts): WorkerEvent {
+  return {
+    id: EventIds.WorkerStopped,
+    message: `Worker ${w.id} (pid ${w.pid}) stopped${w.stopReason ? ` (${w.stopReason})` : ''}.`,
+    details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, reason: w.stopReason },
+  };
+}
