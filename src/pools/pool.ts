@@ -30,7 +30,7 @@ import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts
 import { PassThrough } from 'node:stream';
 import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
 import { PoolCgroup } from './pool-cgroup.ts';
-import { channelBrokenEvent, crashedEvent, pingMissedEvent, readyEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
+import { channelBrokenEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -233,19 +233,10 @@ export class Pool {
       drainWorker: (worker, reason) => void worker.drain(reason),
       grant: (waiter, worker) => waiter.grant(new Lease(worker, waiter, this.#leaseEnded, this.#services.now())),
       suspendWorker: (w, idleMs) => {
-        if (!w.suspend()) return;
-        const pm = this.config.processModel;
-        this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was suspended after ${pm.idleTimeout} ms without a request.`, {
-          worker: w,
-          details: { idleTimeoutMs: pm.idleTimeout, action: 'Suspend', idleMs },
-        });
+        if (w.suspend()) this.#workerEvent(w, idleEvent(w, this.config.processModel.idleTimeout, 'Suspend', idleMs));
       },
       shutDownIdle: (w, idleMs) => {
-        const pm = this.config.processModel;
-        this.#event(EventIds.IdleShutdown, `Worker ${w.id} (pid ${w.pid}) was shut down after ${pm.idleTimeout} ms without a request.`, {
-          worker: w,
-          details: { idleTimeoutMs: pm.idleTimeout, action: 'Terminate', idleMs },
-        });
+        this.#workerEvent(w, idleEvent(w, this.config.processModel.idleTimeout, 'Terminate', idleMs));
         void w.drain('idle timeout');
       },
       retryStartsIn: (delayMs) => {
@@ -268,13 +259,7 @@ export class Pool {
       blockedWorker: (worker, leases) => void this.#onBlocked(worker, leases.map((l) => l.label)),
       logUnhealthyAtStart: (worker, reason, sinceReadyMs) => this.#requestEvents.unhealthyAtStart(worker, reason, sinceReadyMs),
       logRecycle: (worker, trigger, details) => this.#logRecycle(worker, trigger, details),
-      logReplacementFailed: (old, replacement) => {
-        const facts = replacement.exitFacts;
-        this.#event(EventIds.OverlappedRecycleFailed, `The replacement for worker ${old.id} did not become ready; the old worker keeps serving.`, {
-          worker: old,
-          details: { replacement: replacement.id, exitCode: facts?.code ?? null, signal: facts?.signal ?? null },
-        });
-      },
+      logReplacementFailed: (old, replacement) => void this.#workerEvent(old, replacementFailedEvent(old, replacement)),
     };
   }
 
@@ -410,8 +395,12 @@ export class Pool {
     });
   }
 
+  #workerEvent(worker: WorkerProcess, e: WorkerEvent): number {
+    return this.#event(e.id, e.message, { worker, details: e.details, ...(e.level ? { level: e.level } : {}) });
+  }
+
   #wire(worker: WorkerProcess): void {
-    const write = (e: WorkerEvent): number => this.#event(e.id, e.message, { worker, details: e.details, ...(e.level ? { level: e.level } : {}) });
+    const write = (e: WorkerEvent): number => this.#workerEvent(worker, e);
     this.#on(worker, 'ready', () => {
       write(readyEvent(worker));
       this.#core.ready(worker);

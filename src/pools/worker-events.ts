@@ -84,3 +84,22 @@ export function stoppedEvent(w: WorkerProcess, facts: ExitFacts): WorkerEvent {
     details: { exitCode: facts.code, signal: facts.signal, uptimeMs: facts.uptimeMs, reason: w.stopReason },
   };
 }
+
+/** 5186: idle past idleTimeout, suspended (Suspend) or shut down (Terminate). */
+export function idleEvent(w: WorkerProcess, idleTimeoutMs: number, action: 'Suspend' | 'Terminate', idleMs: number): WorkerEvent {
+  return {
+    id: EventIds.IdleShutdown,
+    message: `Worker ${w.id} (pid ${w.pid}) was ${action === 'Suspend' ? 'suspended' : 'shut down'} after ${idleTimeoutMs} ms without a request.`,
+    details: { idleTimeoutMs, action, idleMs },
+  };
+}
+
+/** 5093: the replacement of an overlapping recycle did not become ready; the old worker stays. */
+export function replacementFailedEvent(old: WorkerProcess, replacement: WorkerProcess): WorkerEvent {
+  const facts = replacement.exitFacts;
+  return {
+    id: EventIds.OverlappedRecycleFailed,
+    message: `The replacement for worker ${old.id} did not become ready; the old worker keeps serving.`,
+    details: { replacement: replacement.id, exitCode: facts?.code ?? null, signal: facts?.signal ?? null },
+  };
+}
