@@ -8,7 +8,8 @@
  * Run: node bench/diagnostics.ts            (also called by bench/run.ts through runDiagnosticsBench)
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { scratchDir } from './lib/context.ts';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +138,7 @@ async function startBenchHost(dir: string): Promise<RunningHost> {
 
 /** The diagnostics figures, as rows for bench/run.ts's table. */
 export async function runDiagnosticsBench(): Promise<DiagnosticsRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'pdk-bench-diag-'));
+  const dir = scratchDir(join(tmpdir(), 'pdk-bench-diag-'));
   const host = await startBenchHost(dir);
   try {
     const hangs: number[] = [];

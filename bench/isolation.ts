@@ -4,13 +4,13 @@
  * same run), and the CPU share a busy loop gets under `cpu.action: Throttle` at 25% of one CPU
  * (the kernel's quota), measured from the worker's cgroup. An in-process host; about 15 s.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import type { BenchContext } from './lib/context.ts';
-import { createContext } from './lib/context.ts';
+import { createContext, scratchDir } from './lib/context.ts';
 import { cpuModel, fmt, renderTable, verdict, type SectionResult } from './lib/report.ts';
 import { median } from './lib/http-probe.ts';
 import { parseConfig } from '../src/config/index.ts';
@@ -36,7 +36,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Runs the isolation figures. */
 export async function runIsolationBench(ctx: BenchContext): Promise<SectionResult> {
-  const dir = mkdtempSync(path.join(ctx.tmp, 'iso-'));
+  const dir = scratchDir(path.join(ctx.tmp, 'iso-'));
   const file = path.join(dir, 'paddock.yaml');
   const worker = path.join(ctx.root, 'test/fixtures/tree-worker.mjs');
   const cores = os.availableParallelism();

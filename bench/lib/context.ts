@@ -2,7 +2,7 @@
  * What every figure of the bench shares: where the repo and the run's scratch folder are, how long
  * a load run lasts, the tools found on the machine, and anchors measured once and quoted twice.
  */
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +25,23 @@ export interface BenchContext {
   log(message: string): void;
 }
 
+/**
+ * A new scratch folder (mkdtemp) that others may enter but not list (0711): under root every pool
+ * runs as its own uid (docs/identity.md), which must reach the configs and apps kept here.
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(prefix);
+  chmodSync(dir, 0o711);
+  return dir;
+}
+
 /** Builds the context from the environment. */
 export function createContext(): BenchContext {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const seconds = Number(process.env.BENCH_SECONDS ?? '10');
   return {
     root,
-    tmp: mkdtempSync(path.join(os.tmpdir(), 'pdk-bench-')),
+    tmp: scratchDir(path.join(os.tmpdir(), 'pdk-bench-')),
     seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : 10,
     wrk: findExecutable('wrk'),
     workerFile: path.join(root, 'bench/workers/hello.mjs'),
