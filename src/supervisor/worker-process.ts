@@ -8,51 +8,31 @@
  * alone, the state only through the transition table (worker-state.ts), and every time it reads
  * comes from the clock it was given, the pool's.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
-import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PoolConfig } from '../config/types.ts';
 import { ControlChannel, type WorkerMessage } from './control-channel.ts';
 import type { SpawnSpec, WorkerAddress } from './spawn-spec.ts';
 import { transitionWorker, isLive, type WorkerHealth, type WorkerState } from './worker-state.ts';
 import type { WorkerSnapshot } from './worker-snapshot.ts';
-import { readCpuSeconds, readPrivateBytes, readProcessStats, type ProcessStats } from './proc-stats.ts';
+import type { ProcessStats } from './proc-stats.ts';
 import type { WorkerCgroup } from './cgroups/worker-cgroup.ts';
-import type { OomFacts } from './cgroups/oom-words.ts';
-import { getScript, getValues, type ProbeResult } from '../fastcgi/probe.ts';
+import { exitFacts, type ExitFacts } from './worker-exit.ts';
+import { workerCpuSeconds, workerPrivateBytes, workerStats } from './worker-figures.ts';
+import { outOfFiles, releaseOutput, removeSocketFile, signalGroup, spawnChild } from './worker-child.ts';
+import { WorkerProbes } from './worker-probes.ts';
+import { RequestsInHand, type RequestEnd, type RequestInHand } from './worker-requests.ts';
+import { Suspension } from './worker-suspension.ts';
 
-export interface ExitFacts {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** The host asked for this exit (drain, recycle, stop, kill after a limit). */
-  readonly expected: boolean;
-  /** State before the exit. */
-  readonly stateBefore: WorkerState;
-  readonly uptimeMs: number;
-  /** The kernel's OOM killer ended a process of the worker's cgroup (null without a cgroup, or no OOM kill). */
-  readonly oom?: OomFacts | null;
-}
-
-/** A request this worker holds, as the crash report names it ("GET /path"), read only when needed. */
-export interface RequestInHand {
-  readonly label: string;
-}
-
-/** How a request left the worker: answered (or given up by its client), abandoned by a broken connection, or a tunnel that closed. */
-export type RequestEnd = 'ended' | 'abandoned' | 'tunnelEnded';
+export type { ExitFacts } from './worker-exit.ts';
+export type { RequestEnd, RequestInHand } from './worker-requests.ts';
 
 /**
  * What the owner of a worker's connections must do now: `idle` when the worker takes no new request
  * (draining, suspended), `all` when no connection to it can be answered any more (hung, orphaned, exited).
  */
 export type ConnectionsVerdict = 'idle' | 'all';
-
-const readyProbeIntervalMs = 25;
-/** Abandoned requests kept for the crash report, newest last. */
-const abandonedKept = 20;
 
 /** A worker process and everything the host knows about it. */
 export class WorkerProcess extends EventEmitter {
@@ -67,32 +47,22 @@ export class WorkerProcess extends EventEmitter {
   #pid: number | null = null;
   #readyAt = 0;
   #lastActivityAt: number;
-  #requests = 0;
-  #inFlight = 0;
-  #tunnels = 0;
-  readonly #inHand = new Set<RequestInHand>();
-  readonly #abandoned: string[] = [];
+  readonly #held = new RequestsInHand();
   #stopReason: string | null = null;
   #exitFacts: ExitFacts | null = null;
   #child: ChildProcess | null = null;
   #channel: ControlChannel | null = null;
   #expectedExit = false;
   #timers = new Set<NodeJS.Timeout>();
-  #pingSeq = 0;
-  #pendingPing: { id: number; timer: NodeJS.Timeout } | null = null;
-  #pingTimer: NodeJS.Timeout | null = null;
   readonly #connectionWatchers: Array<(verdict: ConnectionsVerdict) => void> = [];
   #exited: Promise<ExitFacts>;
   #resolveExited!: (facts: ExitFacts) => void;
-  #suspendedAt = 0;
-  #thawedAt = 0;
-  #suspendedMs = 0;
-  /** A FastCGI probe waits on a connection of its own (see probePending). */
-  #probing = false;
+  /** How and for how long it was suspended (worker-suspension.ts). */
+  readonly #suspension = new Suspension();
+  /** The ready probe and the pings (worker-probes.ts). */
+  readonly #probes: WorkerProbes;
   /** The worker's own cgroup (src/supervisor/cgroups/), or null where the host has none. */
   #cgroup: WorkerCgroup | null = null;
-  /** How a suspended worker was stopped: its cgroup frozen, or SIGSTOP to its process group. */
-  #frozenBy: 'cgroup' | 'signal' = 'signal';
 
   /** `now` is the pool's clock (epoch ms): every time this worker records is read from it. */
   constructor(id: string, pool: PoolConfig, now: () => number = Date.now) {
@@ -103,6 +73,25 @@ export class WorkerProcess extends EventEmitter {
     this.createdAt = now();
     this.#lastActivityAt = this.createdAt;
     this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+    this.#probes = new WorkerProbes({
+      pool,
+      state: () => this.#state,
+      address: () => this.#address,
+      channelSpoken: () => this.#channel?.spoken ?? false,
+      hasChannel: () => this.hasChannel,
+      sendPing: (id) => this.#channel!.send({ type: 'ping', id }),
+      arm: (ms, fn) => this.#arm(ms, fn),
+      ready: () => this.#becomeReady(),
+      probing: () => this.#tellConnections('idle'),
+      missed: (responseTimeMs) => {
+        this.#hung = true;
+        this.#health = 'unhealthy';
+        // The requests it holds will not be answered: their connections close now, so a GET goes to
+        // another worker at once (the front door retries it), not after the stacks are captured.
+        this.#tellConnections('all');
+        this.emit('pingMissed', responseTimeMs);
+      },
+    });
   }
 
   // ---- read-only state -------------------------------------------------------------------
@@ -133,15 +122,15 @@ export class WorkerProcess extends EventEmitter {
   }
   /** Requests granted to this worker since it started. */
   get requests(): number {
-    return this.#requests;
+    return this.#held.requests;
   }
   /** Requests it holds now, tunnels included. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#held.inFlight;
   }
   /** Upgraded connections (WebSocket tunnels) among inFlight. */
   get tunnels(): number {
-    return this.#tunnels;
+    return this.#held.tunnels;
   }
   /** Why the host is stopping this worker, for the exit event. */
   get stopReason(): string | null {
@@ -164,7 +153,7 @@ export class WorkerProcess extends EventEmitter {
    * first in the accept queue, gets its turn (src/fastcgi/probe.ts).
    */
   get probePending(): boolean {
-    return this.#probing;
+    return this.#probes.probing;
   }
   /** Whether the worker speaks the control channel (sent at least one message). */
   get hasChannel(): boolean {
@@ -172,15 +161,15 @@ export class WorkerProcess extends EventEmitter {
   }
   /** The requests it holds now, in the order they were granted (the pool's request limits sweep them). */
   get inHand(): ReadonlySet<RequestInHand> {
-    return this.#inHand;
+    return this.#held.inHand;
   }
   /** The requests it holds now ("GET /path"), for crash reports. */
   requestsInHand(): string[] {
-    return [...this.#inHand].map((r) => r.label);
+    return [...this.#held.inHand].map((r) => r.label);
   }
   /** Requests it abandoned when their connections broke, newest last (at most 20). */
   get requestsAbandoned(): readonly string[] {
-    return this.#abandoned;
+    return this.#held.abandoned;
   }
 
   #move(to: WorkerState): void {
@@ -220,21 +209,11 @@ export class WorkerProcess extends EventEmitter {
   /** Starts the process. Errors surface as an 'exit' with code null (never a throw). */
   start(spec: SpawnSpec): void {
     // A FastCGI worker's socket is made by the host before the spawn (src/fastcgi/listen-socket.ts).
-    if ('path' in this.#address && spec.stdin === undefined) {
-      try {
-        unlinkSync(this.#address.path); // a stale socket file would make the worker's listen fail
-      } catch {
-        // none there: the usual case
-      }
-    }
+    // A stale socket file would make the worker's listen fail.
+    if (spec.stdin === undefined) removeSocketFile(this.#address);
     let child: ChildProcess;
     try {
-      child = spawn(spec.file, spec.args as string[], {
-        cwd: spec.cwd,
-        env: spec.env,
-        stdio: [spec.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe'],
-        detached: true, // own process group: a stop reaches the worker's children too
-      });
+      child = spawnChild(spec);
     } catch (err) {
       this.emit('spawnError', err);
       if (outOfFiles(err)) this.#expectedExit = true;
@@ -261,7 +240,7 @@ export class WorkerProcess extends EventEmitter {
       if (this.#state !== 'starting') return;
       this.emit('startupTimeout');
     });
-    this.#probeReady();
+    this.#probes.probeReady();
   }
 
   /** Marks the worker ready and starts pinging. */
@@ -270,50 +249,8 @@ export class WorkerProcess extends EventEmitter {
     this.#move('ready');
     this.#readyAt = this.#now();
     this.#lastActivityAt = this.#readyAt;
-    this.#schedulePing();
+    this.#probes.schedulePing();
     this.emit('ready');
-  }
-
-  #probeReady(): void {
-    // Without a channel, ready = PORT accepts a connection (DESIGN §4). With one, the 'ready'
-    // message usually wins; the probe is harmless either way.
-    if (this.#state !== 'starting') return;
-    if (this.pool.protocol === 'fastcgi') return this.#probeFastCgiReady();
-    const a = this.#address;
-    const socket = 'path' in a ? connect(a.path) : connect(a.port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      // A worker that speaks the channel says when it is ready; trust the message, not the port.
-      if (this.#channel?.spoken) return;
-      this.#becomeReady();
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      this.#arm(readyProbeIntervalMs, () => this.#probeReady());
-    });
-  }
-
-  /**
-   * A FastCGI worker's socket accepts connections before the process runs (the host made it), so
-   * ready is an answer to FCGI_GET_VALUES: the application runs its accept loop (docs/php.md).
-   */
-  #probeFastCgiReady(): void {
-    void this.#fastcgiProbe(() => getValues(this.#address, Math.max(250, this.pool.processModel.startupTimeLimit))).then((r) => {
-      if (this.#state !== 'starting') return;
-      if (r.kind === 'answered') this.#becomeReady();
-      else this.#arm(readyProbeIntervalMs, () => this.#probeReady());
-    });
-  }
-
-  /** Runs a FastCGI probe with probePending set, after the front door closed its idle connections. */
-  async #fastcgiProbe(run: () => Promise<ProbeResult>): Promise<ProbeResult> {
-    this.#probing = true;
-    this.#tellConnections('idle');
-    try {
-      return await run();
-    } finally {
-      this.#probing = false;
-    }
   }
 
   // ---- the control channel and pings ---------------------------------------------------------
@@ -324,14 +261,10 @@ export class WorkerProcess extends EventEmitter {
         this.#becomeReady();
         break;
       case 'pong':
-        if (this.#pendingPing && this.#pendingPing.id === (m as { id: number }).id) {
-          clearTimeout(this.#pendingPing.timer);
-          this.#timers.delete(this.#pendingPing.timer);
-          this.#pendingPing = null;
-        }
+        this.#probes.pong((m as { id: number }).id);
         break;
       case 'unhealthy':
-        if (this.#lagFromSuspension(m)) break;
+        if (this.#suspension.lagFromSuspension(m, this.#now())) break;
         if (this.#state === 'ready' || this.#state === 'starting') {
           this.#health = 'unhealthy';
           this.emit('unhealthy', typeof m.reason === 'string' ? m.reason : 'reported unhealthy', m);
@@ -353,89 +286,9 @@ export class WorkerProcess extends EventEmitter {
     });
   }
 
-  #schedulePing(): void {
-    if (this.#pingTimer) clearTimeout(this.#pingTimer);
-    this.#pingTimer = null;
-    const pm = this.pool.processModel;
-    if (!pm.pingingEnabled || pm.pingInterval <= 0) return;
-    this.#pingTimer = setTimeout(() => {
-      this.#pingTimer = null;
-      if (this.#state !== 'ready') return;
-      this.ping();
-      this.#schedulePing();
-    }, pm.pingInterval);
-    this.#pingTimer.unref();
-  }
-
   /** Sends one ping (channel) or HTTP GET of pingPath; a miss emits 'pingMissed'. */
   ping(): void {
-    if (this.#pendingPing !== null || this.#state !== 'ready') return;
-    const pm = this.pool.processModel;
-    const id = ++this.#pingSeq;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (this.#pendingPing?.id !== id) return;
-      this.#pendingPing = null;
-      if (this.#state !== 'ready') return;
-      // One miss is enough: the pool replaces the worker; more pings would only repeat the verdict.
-      this.#hung = true;
-      this.#health = 'unhealthy';
-      this.#stopPinging();
-      // The requests it holds will not be answered: their connections close now, so a GET goes to
-      // another worker at once (the front door retries it), not after the stacks are captured.
-      this.#tellConnections('all');
-      this.emit('pingMissed', pm.pingResponseTime);
-    }, pm.pingResponseTime);
-    this.#timers.add(timer);
-    if (this.pool.protocol === 'fastcgi') {
-      this.#pendingPing = { id, timer };
-      this.#fastcgiPing(id, pm.pingPath, pm.pingResponseTime);
-    } else if (this.hasChannel) {
-      this.#pendingPing = { id, timer };
-      this.#channel!.send({ type: 'ping', id });
-    } else if (pm.pingPath !== null) {
-      this.#pendingPing = { id, timer };
-      this.#httpPing(id, pm.pingPath, pm.pingResponseTime);
-    } else {
-      clearTimeout(timer);
-      this.#timers.delete(timer);
-    }
-  }
-
-  /** FCGI_GET_VALUES, or a GET of the pingPath script (a 2xx answer), within the ping's time. */
-  #fastcgiPing(id: number, path: string | null, timeoutMs: number): void {
-    const a = this.#address;
-    const run = path === null ? () => getValues(a, timeoutMs) : () => getScript(a, path, this.pool.documentRoot, timeoutMs);
-    void this.#fastcgiProbe(run).then((r) => {
-      const ok = r.kind === 'answered' && (r.status === null || (r.status >= 200 && r.status < 300));
-      if (ok) this.#pongFor(id);
-      // A failed probe is left to the response-time timer: it counts as a missed ping.
-    });
-  }
-
-  #pongFor(id: number): void {
-    if (this.#pendingPing?.id !== id) return;
-    clearTimeout(this.#pendingPing.timer);
-    this.#timers.delete(this.#pendingPing.timer);
-    this.#pendingPing = null;
-  }
-
-  #httpPing(id: number, path: string, timeoutMs: number): void {
-    const a = this.#address;
-    const target = 'path' in a ? { socketPath: a.path } : { host: '127.0.0.1', port: a.port };
-    const req = request({ ...target, path, method: 'GET', agent: false, timeout: timeoutMs, headers: { host: 'localhost', 'user-agent': 'paddock-ping' } }, (res) => {
-      res.resume();
-      const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
-      if (ok && this.#pendingPing?.id === id) {
-        clearTimeout(this.#pendingPing.timer);
-        this.#timers.delete(this.#pendingPing.timer);
-        this.#pendingPing = null;
-      }
-      // A non-2xx answer is left to the response-time timer: it counts as a missed ping.
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => {});
-    req.end();
+    this.#probes.ping();
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -443,28 +296,20 @@ export class WorkerProcess extends EventEmitter {
   /** A request was granted to this worker (by its pool's lease); a suspended worker is thawed for it. */
   beginRequest(request: RequestInHand): void {
     if (this.#state === 'suspended') this.thaw();
-    this.#inFlight++;
-    this.#requests++;
+    this.#held.begin(request);
     this.#lastActivityAt = this.#now();
-    this.#inHand.add(request);
   }
 
   /** The request became a tunnel (101 Switching Protocols): a drain no longer waits for it. */
   beginTunnel(request: RequestInHand): void {
-    if (this.#inHand.has(request)) this.#tunnels++;
+    this.#held.beginTunnel(request);
   }
 
   /** A request left this worker; an abandoned one is kept for the crash report. */
   endRequest(request: RequestInHand, end: RequestEnd): void {
-    if (!this.#inHand.delete(request)) return;
-    if (end === 'abandoned') {
-      this.#abandoned.push(request.label);
-      if (this.#abandoned.length > abandonedKept) this.#abandoned.shift();
-    }
-    if (end === 'tunnelEnded') this.#tunnels--;
-    this.#inFlight--;
+    if (!this.#held.end(request, end)) return;
     this.#lastActivityAt = this.#now();
-    if (this.#inFlight - this.#tunnels <= 0) this.emit('idle');
+    if (this.#held.busy <= 0) this.emit('idle');
   }
 
   // ---- idle suspension -------------------------------------------------------------------------
@@ -476,37 +321,23 @@ export class WorkerProcess extends EventEmitter {
   suspend(): boolean {
     if (this.#state !== 'ready' || this.#pid === null) return false;
     this.#move('suspended');
-    this.#suspendedAt = this.#now();
-    this.#frozenBy = this.#cgroup?.freeze() ? 'cgroup' : 'signal';
-    if (this.#frozenBy === 'signal') this.#signalGroup('SIGSTOP');
+    this.#suspension.freeze(this.#now(), this.#cgroup, (s) => this.#signalGroup(s));
     return true;
   }
 
   #unfreeze(): void {
-    if (this.#frozenBy === 'cgroup') this.#cgroup?.thaw();
-    else this.#signalGroup('SIGCONT');
-  }
-
-  /**
-   * Whether an event-loop report only measured time the host kept the worker frozen: after a
-   * thaw, the SDK's timers fire late by the whole suspension, which is not the app's fault.
-   */
-  #lagFromSuspension(m: WorkerMessage): boolean {
-    const figure = (m as { eventLoopDelayMs?: unknown }).eventLoopDelayMs;
-    const lag = typeof figure === 'number' ? figure : null;
-    if (lag === null || this.#thawedAt === 0) return false;
-    return this.#now() - this.#thawedAt < 5_000 && lag <= this.#suspendedMs + 1_000;
+    this.#suspension.unfreeze(this.#cgroup, (s) => this.#signalGroup(s));
   }
 
   /** Thaws a suspended worker (SIGCONT). */
   thaw(): void {
     if (this.#state !== 'suspended') return;
-    this.#thawedAt = this.#now();
-    this.#suspendedMs = this.#thawedAt - this.#suspendedAt;
+    const now = this.#now();
+    this.#suspension.thawedAt(now);
     this.#unfreeze();
     this.#move('ready');
-    this.#lastActivityAt = this.#thawedAt;
-    this.#schedulePing();
+    this.#lastActivityAt = now;
+    this.#probes.schedulePing();
   }
 
   // ---- stopping --------------------------------------------------------------------------------
@@ -521,7 +352,7 @@ export class WorkerProcess extends EventEmitter {
     this.#expectedExit = true;
     if (this.#state === 'suspended') this.#unfreeze();
     this.#move('draining');
-    this.#stopPinging();
+    this.#probes.stop();
     const limit = this.pool.processModel.shutdownTimeLimit;
     const deadline = this.#now() + limit;
     this.#arm(limit, () => {
@@ -544,7 +375,7 @@ export class WorkerProcess extends EventEmitter {
   #waitIdle(deadline: number): Promise<void> {
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.#inFlight - this.#tunnels <= 0 || this.#exitFacts !== null || this.#now() >= deadline) {
+        if (this.#held.busy <= 0 || this.#exitFacts !== null || this.#now() >= deadline) {
           this.off('idle', check);
           this.off('exit', check);
           resolve();
@@ -561,7 +392,7 @@ export class WorkerProcess extends EventEmitter {
     if (!isLive(this.#state)) return;
     this.#expectedExit = true;
     this.#move('orphaned');
-    this.#stopPinging();
+    this.#probes.stop();
   }
 
   /**
@@ -595,22 +426,7 @@ export class WorkerProcess extends EventEmitter {
 
   #signalGroup(signal: NodeJS.Signals): void {
     if (this.#pid === null || this.#exitFacts !== null) return;
-    try {
-      process.kill(-this.#pid, signal);
-    } catch {
-      try {
-        this.#child?.kill(signal);
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  #stopPinging(): void {
-    if (this.#pingTimer) clearTimeout(this.#pingTimer);
-    this.#pingTimer = null;
-    if (this.#pendingPing) clearTimeout(this.#pendingPing.timer);
-    this.#pendingPing = null;
+    signalGroup(this.#pid, this.#child, signal);
   }
 
   #arm(ms: number, fn: () => void): void {
@@ -624,67 +440,37 @@ export class WorkerProcess extends EventEmitter {
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#exitFacts !== null) return;
-    const stateBefore = this.#state;
-    // Read before the cgroup ends: a SIGKILL may be the kernel's OOM killer.
-    const oomFacts = signal === 'SIGKILL' && this.#cgroup !== null ? this.#cgroup.oomFacts() : null;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    this.#stopPinging();
-    const facts: ExitFacts = {
-      code,
-      signal,
-      expected: this.#expectedExit,
-      stateBefore,
-      uptimeMs: this.#now() - this.createdAt,
-      oom: oomFacts !== null && oomFacts.kills > 0 ? oomFacts : null,
-    };
+    this.#probes.stop();
+    const facts = exitFacts({ code, signal, expected: this.#expectedExit, stateBefore: this.#state, uptimeMs: this.#now() - this.createdAt }, this.#cgroup);
     // Nothing the worker started outlives it: its cgroup's processes are killed and the cgroup goes.
     void this.#cgroup?.end();
-    this.#releaseOutput();
+    if (this.#child !== null) releaseOutput(this.#child);
     this.#exitFacts = facts;
     this.#move('stopped');
     this.#channel?.destroy();
-    if ('path' in this.#address) {
-      try {
-        unlinkSync(this.#address.path);
-      } catch {
-        // the worker removed it, or never made it
-      }
-    }
+    removeSocketFile(this.#address);
     this.emit('exit', facts);
     this.#resolveExited(facts);
-  }
-
-  /**
-   * A child that holds the worker's stdout or stderr (a daemon without a cgroup to end it) must not
-   * keep the host from exiting: the pipes close a moment after the exit, once the last lines are read.
-   */
-  #releaseOutput(): void {
-    const child = this.#child;
-    if (child === null) return;
-    const timer = setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, 500);
-    timer.unref();
   }
 
   /** CPU and memory of the worker: its cgroup's (the whole tree), or its process's from /proc; null when gone. */
   stats(): ProcessStats | null {
     if (this.#pid === null || this.#exitFacts !== null) return null;
-    return this.#cgroup?.stats() ?? readProcessStats(this.#pid);
+    return workerStats(this.#pid, this.#cgroup);
   }
 
   /** Private bytes of the worker: its cgroup's anonymous memory, or its process's smaps_rollup. */
   privateBytes(): number | null {
     if (this.#pid === null || this.#exitFacts !== null) return null;
-    return this.#cgroup?.privateBytes() ?? readPrivateBytes(this.#pid);
+    return workerPrivateBytes(this.#pid, this.#cgroup);
   }
 
   /** CPU seconds of the worker (its cgroup's, or its process's). */
   cpuSeconds(): number | null {
     if (this.#pid === null || this.#exitFacts !== null) return null;
-    return this.#cgroup?.cpuSeconds() ?? readCpuSeconds(this.#pid);
+    return workerCpuSeconds(this.#pid, this.#cgroup);
   }
 
   /** A read-only view for the admin API. */
@@ -697,16 +483,10 @@ export class WorkerProcess extends EventEmitter {
       state: this.#state,
       health: this.#health,
       startedAt: new Date(this.createdAt).toISOString(),
-      requests: this.#requests,
-      inFlight: this.#inFlight,
+      requests: this.#held.requests,
+      inFlight: this.#held.inFlight,
       rssBytes: stats?.rssBytes ?? null,
       cpuSeconds: stats?.cpuSeconds ?? null,
     };
   }
-}
-
-/** EMFILE/ENFILE: the host (not the worker) has no descriptor left. */
-function outOfFiles(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'EMFILE' || code === 'ENFILE';
 }
