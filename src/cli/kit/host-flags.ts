@@ -4,10 +4,10 @@
  * so a scavenge costs what survives, not what died, and fewer scavenges cost less in all. Measured
  * behind `wrk -c64` (bench/profile.ts, bench/throughput.ts) against 2 MB: the garbage collector's
  * share of the host's time drops from ~12 % to ~3 %, CPU per request by 6 % on a quiet machine
- * (12 % on a loaded one), p99 latency the same, for up to ~30 MB more resident memory under load. The flag must be given when Node starts, so `run`
- * re-executes itself with it, keeping its pid (process.execve), before loading anything else.
- * Under systemd the same exec goes through the helper that opens the notification socket
- * (service/notify-socket.ts).
+ * (12 % on a loaded one), p99 latency the same, for up to ~30 MB more resident memory under load.
+ * The flag must be given when Node starts, so `run` re-executes itself with it, keeping its pid
+ * (process.execve), before loading anything else. Under systemd the same exec goes through the
+ * helper that opens the notification socket (service/notify-socket.ts).
  */
 import { NOTIFY_FD_VARIABLE, hasPassedSockets, notifyHelper } from '../../service/notify-socket.ts';
 
