@@ -44,7 +44,7 @@ function running(pid: number): boolean {
   }
 }
 
-const pools = ['daemon', 'bomb', 'calm', 'oom', 'throttle', 'garden', 'frozen'];
+const pools = ['daemon', 'bomb', 'calm', 'oom', 'oomchild', 'throttle', 'garden', 'frozen'];
 let h: TestHost;
 before(async () => {
   if (cgroupSkip) return;
@@ -55,6 +55,8 @@ before(async () => {
       bomb: treePool({}, { limits: { tasks: 48 } }),
       calm: treePool(),
       oom: treePool({}, { limits: { memory: '96MB' }, failure: { rapidFailProtection: false } }),
+      // A child that grows past the pool's limit: the OOM killer picks it, the largest, not the worker.
+      oomchild: treePool({ TREE_CHILDREN: '1', TREE_CHILD_MB: '400' }, { limits: { memory: '96MB' } }),
       // 25% of one CPU, in IIS's unit (1/1000 of a percent of all CPUs).
       throttle: treePool({}, { cpu: { limit: Math.round(25_000 / cores), action: 'Throttle', resetInterval: '1m' }, processModel: { pingingEnabled: false, eventLoopDelayLimit: 0 } }),
       garden: treePool({ TREE_CHILDREN: '2', TREE_CHILD_MB: '60' }, { recycling: { periodicRestart: { privateMemory: '150MB' } } }),
@@ -124,6 +126,21 @@ test('a worker past limits.memory is ended by the OOM killer and its crash says 
   const crash = h.host.supervisor.crash(String(report.details.report));
   assert.equal(crash.error?.type, 'OOM kill');
   assert.match(String(crash.error?.message), /OOM killer at the pool's 96 MB limit/);
+});
+
+test('an OOM kill of a worker\'s child at limits.memory is said (7103), and the worker serves on', { skip: cgroupSkip }, async () => {
+  const first = await get(`${h.url}/oomchild/`);
+  assert.equal(first.status, 200);
+  const e = await h.waitForEvent(EventIds.ChildOomKilled, 'oomchild', 20_000);
+  assert.match(e.message, /OOM killer ended a process of worker oomchild-\d+'s tree at the pool's 96 MB limit; peak \d+(\.\d)? MB\. The worker process itself/);
+  assert.match(e.message, /runs on/);
+  assert.equal(e.details.limitBytes, 96 * 1024 * 1024);
+  const [w] = h.host.supervisor.poolMap.get('oomchild')!.workers;
+  assert.equal(e.worker, w.id);
+  assert.ok(running(w.pid!), 'the worker process lives');
+  assert.equal(h.events(EventIds.WorkerCrashed, 'oomchild').length, 0, 'no crash: the worker did not die');
+  const again = JSON.parse((await get(`${h.url}/oomchild/`)).body) as { pid: number };
+  assert.equal(again.pid, w.pid);
 });
 
 test('Throttle holds a busy loop at its limit with the kernel\'s quota (25% of one CPU), measured from the cgroup', { skip: cgroupSkip }, async () => {

@@ -80,6 +80,7 @@ export const EventIds = Object.freeze({
   CgroupsUnavailable: 7101,
   /** Cgroups a killed predecessor left were found and their processes ended. */
   LeftoverCgroupsReaped: 7102,
+  ChildOomKilled: 7103,
   /** Requests of a worker answered 504: no response head within processModel.requestTimeout. */
   RequestTimedOut: 7160,
   /** Requests refused 503 QueueFull after waiting processModel.queueTimeout in the queue. */
@@ -153,6 +154,7 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7100: 'Workers run in cgroups, one per worker inside one per pool, below the host\'s own cgroup (layout and paths in details).',
   7101: 'The host cannot create cgroups (no permission, no delegation, no hierarchy): workers run in process groups as before; the reason is in details.',
   7102: 'Cgroups a killed predecessor left were found at start and every process in them was ended (how many in details).',
+  7103: "The kernel's OOM killer ended a process of a worker's tree at the pool's memory limit; the worker process itself runs on.",
   7160: 'Requests answered 504: their worker sent no response head within processModel.requestTimeout (requests in details); not retried.',
   7161: 'Requests refused with 503 QueueFull: they waited in the pool\'s queue longer than processModel.queueTimeout.',
   7162: 'Poison request: a request was in hand when two workers died; it was answered 502 and not retried again.',
@@ -167,7 +169,7 @@ const descriptions: Readonly<Record<EventId, string>> = {
 };
 
 const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7172, 7240]);
-const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7101, 7102, 7110, 7112, 7122, 7160, 7161, 7163, 7170, 7171]);
+const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7101, 7102, 7103, 7110, 7112, 7122, 7160, 7161, 7163, 7170, 7171]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */
 export function defaultLevel(id: number): EventLevel {

@@ -30,7 +30,8 @@ import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts
 import { PassThrough } from 'node:stream';
 import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
 import { PoolCgroup } from './pool-cgroup.ts';
-import { channelBrokenEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
+import { isRunning } from '../supervisor/proc-stats.ts';
+import { channelBrokenEvent, childOomEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -67,6 +68,9 @@ export interface HangCause {
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
 /** The worker's cgroup (the whole tree), or /proc without one; read only when a limit asks for it. */
+/** How often a pool with limits.memory looks for OOM kills inside its workers' trees. */
+const oomCheckMs = 1000;
+
 const memoryProbe: MemoryProbe<WorkerProcess> = {
   virtualBytes: (w) => w.stats()?.virtualBytes ?? null,
   privateBytes: (w) => w.privateBytes(),
@@ -91,6 +95,7 @@ export class Pool {
   readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
   readonly #fastcgiStderr = new Map<string, PassThrough>();
   readonly #cgroup: PoolCgroup;
+  #lastOomCheck = 0;
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
@@ -487,6 +492,20 @@ export class Pool {
     if (this.state !== 'started') return;
     this.#core.tick(now, memoryProbe, this.#held);
     this.#cpu.tick(now);
+    if (this.config.limits.memory > 0 && now - this.#lastOomCheck >= oomCheckMs) {
+      this.#lastOomCheck = now;
+      this.#childOoms();
+    }
+  }
+
+  /** An OOM kill inside a worker's tree that left the worker itself running is said too (7103). */
+  #childOoms(): void {
+    for (const w of this.workers) {
+      const cgroup = w.cgroup;
+      if (cgroup === null || w.pid === null || w.exitFacts !== null || !isRunning(w.pid)) continue;
+      const facts = cgroup.childOomKills();
+      if (facts !== null) this.#workerEvent(w, childOomEvent(w, facts));
+    }
   }
 
   /** Applies a changed configuration; the caller decides whether to recycle. */

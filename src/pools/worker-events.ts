@@ -5,7 +5,7 @@
  */
 import { EventIds } from '../events/event-ids.ts';
 import type { ExitFacts, WorkerProcess } from '../supervisor/worker-process.ts';
-import { oomWords } from '../supervisor/cgroups/oom-words.ts';
+import { oomWords, type OomFacts } from '../supervisor/cgroups/oom-words.ts';
 import { poisonText } from './request-events.ts';
 
 export interface WorkerEvent {
@@ -101,5 +101,14 @@ export function replacementFailedEvent(old: WorkerProcess, replacement: WorkerPr
     id: EventIds.OverlappedRecycleFailed,
     message: `The replacement for worker ${old.id} did not become ready; the old worker keeps serving.`,
     details: { replacement: replacement.id, exitCode: facts?.code ?? null, signal: facts?.signal ?? null },
+  };
+}
+
+/** 7103: the OOM killer ended a process of the worker's tree (a child), and the worker runs on. */
+export function childOomEvent(w: WorkerProcess, facts: OomFacts): WorkerEvent {
+  return {
+    id: EventIds.ChildOomKilled,
+    message: `The kernel's OOM killer ended ${facts.kills === 1 ? 'a process' : `${facts.kills} processes`} of worker ${w.id}'s tree ${oomWords(facts).replace(/^killed by the kernel's OOM killer /, '')}. The worker process itself (pid ${w.pid}) runs on.`,
+    details: { ...facts, words: oomWords(facts) },
   };
 }

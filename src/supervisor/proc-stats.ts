@@ -41,6 +41,18 @@ export function readProcessStats(pid: number): ProcessStats | null {
   return { cpuSeconds, rssBytes: kbField(text, 'VmRSS:'), virtualBytes: kbField(text, 'VmSize:') };
 }
 
+/** The process runs (it exists and is not a zombie waiting to be reaped). */
+export function isRunning(pid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return false;
+  }
+  const state = text.charAt(text.lastIndexOf(')') + 2);
+  return state !== 'Z' && state !== 'X';
+}
+
 /** Private bytes (Private_Clean + Private_Dirty) from smaps_rollup; null when unreadable. */
 export function readPrivateBytes(pid: number): number | null {
   let text: string;

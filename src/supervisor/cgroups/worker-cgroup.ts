@@ -17,6 +17,8 @@ export class WorkerCgroup {
   readonly node: CgroupNode;
   readonly #pool: CgroupNode;
   #ended: Promise<number> | null = null;
+  /** OOM kills already reported as a child's (childOomKills), so the worker's own exit does not claim them. */
+  #oomSeen = 0;
 
   constructor(pool: CgroupNode, node: CgroupNode) {
     this.#pool = pool;
@@ -50,9 +52,21 @@ export class WorkerCgroup {
     return this.node.cpuSeconds();
   }
 
-  /** What the OOM killer did in this cgroup (read before the cgroup ends). */
+  /** What the OOM killer did in this cgroup (read before the cgroup ends), less the kills already reported as a child's. */
   oomFacts(): OomFacts {
-    return { kills: this.node.oomKills(), limitBytes: this.#pool.memoryLimit(), peakBytes: this.node.memory()?.peakBytes ?? null };
+    return { kills: this.node.oomKills() - this.#oomSeen, limitBytes: this.#pool.memoryLimit(), peakBytes: this.node.memory()?.peakBytes ?? null };
+  }
+
+  /**
+   * OOM kills since the last call, while the worker's own process still runs: the kernel ended one
+   * of its children (on v1, or on v2 without memory.oom.group, it picks the largest process, not
+   * the whole tree). Their facts, or null when there was none.
+   */
+  childOomKills(): OomFacts | null {
+    const facts = this.oomFacts();
+    if (facts.kills <= 0) return null;
+    this.#oomSeen += facts.kills;
+    return facts;
   }
 
   /** Freezes the whole tree (idleTimeoutAction Suspend); false when the freezer refused. */
