@@ -100,10 +100,17 @@ test('logs --follow and events --follow stream what happens next', async () => {
   const logs = follow(['logs', 'web', '--lines', '0', '--follow']);
   const events = follow(['events', '--pool', 'web', '--follow', '--json']);
   try {
-    await new Promise((r) => setTimeout(r, 700)); // both followers are attached
-    await get(`${h.url}/throw`).catch(() => null);
-    await waitFor(() => /exploded on purpose/.test(logs.out()), 10_000, 'the new stderr line in logs --follow');
-    await waitFor(() => events.out().split('\n').some((l) => l.includes('"id":5009')), 10_000, 'the crash event in events --follow');
+    // A follower attaches a moment after it starts, and shows only what comes after: the worker is
+    // asked again (a crash for the event, a line for the log) until each follower has shown one.
+    const crashed = (): boolean => events.out().split('\n').some((l) => l.includes('"id":5009'));
+    let last = 0;
+    await waitFor(async () => {
+      if (/exploded on purpose/.test(logs.out()) && crashed()) return true;
+      if (Date.now() - last < 500) return false;
+      last = Date.now();
+      await get(`${h.url}/throw`).catch(() => null);
+      return false;
+    }, 15_000, 'the new stderr line in logs --follow and the crash event in events --follow');
   } finally {
     logs.stop();
     events.stop();
