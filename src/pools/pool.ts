@@ -27,11 +27,11 @@ import { CpuLimiter } from './cpu-limiter.ts';
 import { allocateAddress } from './worker-address.ts';
 import { withPortAlias } from '../supervisor/worker-port.ts';
 import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
-import { PassThrough } from 'node:stream';
+import { WorkerOutput } from './worker-output.ts';
 import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
 import { PoolCgroup } from './pool-cgroup.ts';
 import { isRunning } from '../supervisor/proc-stats.ts';
-import { channelBrokenEvent, childOomEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
+import { addressFailedEvent, channelBrokenEvent, childOomEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, startedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -93,12 +93,13 @@ export class Pool {
   };
   /** The leases of `worker` in grant order, for the core's sweep (every request in hand is a Lease). */
   readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
-  readonly #fastcgiStderr = new Map<string, PassThrough>();
+  readonly #output: WorkerOutput;
   readonly #cgroup: PoolCgroup;
   #lastOomCheck = 0;
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
+    this.#output = new WorkerOutput(services.output);
     this.#cgroup = new PoolCgroup(services.cgroups ?? null, () => this.config, (message, err) => {
       this.#event(EventIds.InternalError, message, { level: 'warning', details: { error: err.message } });
     });
@@ -340,43 +341,24 @@ export class Pool {
         });
         worker.start(spec);
         listener?.close();
-        if (config.protocol === 'fastcgi') this.#attachFastCgiStderr(worker);
-        if (worker.child?.stdout) this.#services.output.attach(id, 'stdout', worker.child.stdout);
-        if (worker.child?.stderr) this.#services.output.attach(id, 'stderr', worker.child.stderr);
-        if (worker.pid !== null) {
-          this.#event(EventIds.WorkerStarted, `Worker ${id} started with pid ${worker.pid}.`, {
-            worker,
-            details: { command: config.command, replacementFor: replacementFor?.id ?? null },
-          });
-        }
+        this.#output.attach(worker, config.protocol === 'fastcgi');
+        if (worker.pid !== null) this.#workerEvent(worker, startedEvent(worker, config.command, replacementFor));
       },
       (err: NodeJS.ErrnoException) => {
         // Out of descriptors, the host could not make the worker's socket: the host's failure,
         // not the pool's (not counted toward rapid-fail).
         listener?.close();
         const hostFault = err.code === 'EMFILE' || err.code === 'ENFILE';
-        if (hostFault) this.#event(EventIds.OpenFilesExhausted, `Worker ${id} could not be given an address: the host has no file descriptor left (${err.message}); not counted against the pool.`, { worker, level: 'warning', details: { code: err.code } });
-        else this.#event(EventIds.WorkerCrashed, `Worker ${id} could not be given an address: ${err.message}`, { worker, level: 'error' });
+        this.#workerEvent(worker, addressFailedEvent(worker, err, hostFault));
         worker.abandonStart(hostFault);
       },
     );
     return worker;
   }
 
-  /** FCGI_STDERR of a FastCGI worker's requests goes to the pool's output log, beside its own stderr. */
-  #attachFastCgiStderr(worker: WorkerProcess): void {
-    const stream = new PassThrough();
-    this.#services.output.attach(worker.id, 'stderr', stream);
-    this.#fastcgiStderr.set(worker.id, stream);
-    void worker.exited.then(() => {
-      this.#fastcgiStderr.delete(worker.id);
-      stream.end();
-    });
-  }
-
   /** What a FastCGI worker's request wrote to FCGI_STDERR (the front door reads the records). */
   applicationStderr(workerId: string, data: Buffer): void {
-    this.#fastcgiStderr.get(workerId)?.write(data);
+    this.#output.applicationStderr(workerId, data);
   }
 
   /**

@@ -112,3 +112,18 @@ export function childOomEvent(w: WorkerProcess, facts: OomFacts): WorkerEvent {
     details: { ...facts, words: oomWords(facts) },
   };
 }
+
+/** 6001: the worker's process runs. */
+export function startedEvent(w: WorkerProcess, command: readonly string[], replacementFor: WorkerProcess | null): WorkerEvent {
+  return { id: EventIds.WorkerStarted, message: `Worker ${w.id} started with pid ${w.pid}.`, details: { command, replacementFor: replacementFor?.id ?? null } };
+}
+
+/**
+ * The worker could not be given its address (socket or port). Out of descriptors it is the host's
+ * failure, not the pool's (7172, not counted toward rapid-fail); otherwise a failed start (5009).
+ */
+export function addressFailedEvent(w: WorkerProcess, err: NodeJS.ErrnoException, hostFault: boolean): WorkerEvent {
+  return hostFault
+    ? { id: EventIds.OpenFilesExhausted, message: `Worker ${w.id} could not be given an address: the host has no file descriptor left (${err.message}); not counted against the pool.`, level: 'warning', details: { code: err.code } }
+    : { id: EventIds.WorkerCrashed, message: `Worker ${w.id} could not be given an address: ${err.message}`, level: 'error', details: {} };
+}
