@@ -5,22 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { get, waitFor, alive, fixtures } from './helpers/test-host.ts';
+import { get, waitFor, fixtures } from './helpers/test-host.ts';
 import { writeConfigDir } from './helpers/processes.ts';
 import { startHostProcess } from './helpers/host-process.ts';
 import { cgroupSkip } from './helpers/cgroups.ts';
 import { EventIds } from '../src/events/event-ids.ts';
+import { isRunning } from '../src/supervisor/proc-stats.ts';
 
-function running(pid: number): boolean {
-  if (!alive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
+/** A live process: not gone and not a zombie. */
+const running = isRunning;
 
 const config = {
   sites: [{ name: 's', hosts: ['*'], apps: [{ path: '/', pool: 'daemon' }] }],

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startTestHost, get, waitFor, alive, fixtures, type TestHost } from './helpers/test-host.ts';
+import { startTestHost, get, waitFor, fixtures, type TestHost } from './helpers/test-host.ts';
 import { cgroupSkip, isFrozen } from './helpers/cgroups.ts';
 import { EventIds } from '../src/events/event-ids.ts';
+import { isRunning } from '../src/supervisor/proc-stats.ts';
 
 const treeWorker = ['node', join(fixtures, 'tree-worker.mjs')];
 const cores = availableParallelism();
@@ -35,14 +36,7 @@ async function treeOf(url: string): Promise<Tree> {
 }
 
 /** A live process: not gone and not a zombie. */
-function running(pid: number): boolean {
-  if (!alive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
+const running = isRunning;
 
 const pools = ['daemon', 'bomb', 'calm', 'oom', 'oomchild', 'throttle', 'garden', 'frozen'];
 let h: TestHost;
