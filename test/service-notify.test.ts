@@ -90,8 +90,11 @@ test('both notification helpers, Perl and Python, hand Node a socket that reache
   const systemd = await notifyListener(socket);
   t.after(() => systemd.child.kill());
   const env = { ...process.env, NOTIFY_SOCKET: socket };
+  let tried = 0;
   for (const kind of ['perl', 'python3']) {
-    const helper = notifyHelper(env, (f) => f.includes(kind) && existsSync(f));
+    // Only this kind's interpreter and script count as installed (notify-exec.pl for perl, .py for python3).
+    const own = (f: string): boolean => f.includes(kind) || f.endsWith(kind === 'perl' ? '/notify-exec.pl' : '/notify-exec.py');
+    const helper = notifyHelper(env, (f) => own(f) && existsSync(f));
     if (helper === null) {
       t.diagnostic(`${kind} is not installed: its helper is not tried`);
       continue;
@@ -102,7 +105,9 @@ test('both notification helpers, Perl and Python, hand Node a socket that reache
     const note = await waitFor(() => (systemd.lines() as unknown as Note[]).find((n) => n.fields?.STATUS === kind), 5000, `the message through ${kind}`);
     assert.equal(note.pid, pid, `${kind}: exec kept the pid`);
     assert.equal(note.pid, node.child.pid);
+    tried++;
   }
+  assert.ok(tried > 0, 'python3 is here, so at least its helper was tried');
   assert.equal(notifyHelper({ ...env, PADDOCK_NOTIFY_FD: '3' }), null, 'never twice');
   assert.equal(notifyHelper({}), null, 'not outside systemd');
 });
