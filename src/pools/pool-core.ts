@@ -2,9 +2,10 @@
  * The pure core of an application pool: which worker takes a request, the queue, when a worker
  * starts (on demand, AlwaysRunning, after a hang), the crash-loop back-off, the recycle queue,
  * rapid-fail protection, and the limits on each request's life (queue wait, response time, blocked
- * and poison requests, concurrency per worker: policy/request-limits.ts). It reads facts (worker state, counters, the injected clock), never
- * processes, sockets or timers, and says what to do through `PoolEffects`, which the pool shell
- * (pool.ts) carries out against processes and tests carry out against plain objects.
+ * and poison requests, concurrency per worker: policy/request-limits.ts). It reads facts (worker
+ * state, counters, the injected clock), never processes, sockets or timers, and says what to do
+ * through `PoolEffects` (pool-core-effects.ts), which the pool shell (pool.ts) carries out against
+ * processes and tests carry out against plain objects.
  *
  * Invariants (verifyInvariants() checks them; every scenario test calls it):
  * - a stopped pool has no queued request and no live worker but draining ones;
@@ -13,69 +14,25 @@
  * - at most one recycle runs at a time, so a web garden never drops below N-1 ready workers.
  */
 import type { PoolConfig } from '../config/types.ts';
-import { isLive, type WorkerState } from '../supervisor/worker-state.ts';
+import { isLive } from '../supervisor/worker-state.ts';
 import { transitionPool, type PoolState, type PoolStopReason } from './pool-state.ts';
 import { RequestQueue } from './request-queue.ts';
 import type { Refusal, RefusalReason, Waiter } from './lease.ts';
 import { Recycler, type RecycleHost } from './recycler.ts';
-import { RapidFailWindow, type FailureKind, type FailureRecord } from './policy/rapid-fail.ts';
+import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
 import { planMissedPing, type MissedPingPlan } from './policy/ping-policy.ts';
-import { periodicTrigger, requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
-import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs, type DispatchFacts } from './policy/dispatch.ts';
-import { idleVerdict } from './policy/idle-policy.ts';
+import { requestsTrigger, type RecycleTrigger } from './policy/recycle-policy.ts';
+import { countsTowardMax, demandStart, pickWorker, replaceAtOnce, requestsPerWorker, startBackoffMs } from './policy/dispatch.ts';
 import { workersPastMax } from './policy/shrink-policy.ts';
 import { unhealthyAtStart, type HeldRequest } from './policy/request-limits.ts';
-import { RequestSweep, type HeldProbe, type SweepEffects } from './request-sweep.ts';
+import { RequestSweep, type HeldProbe } from './request-sweep.ts';
+import type { CoreWorker, ExitSummary, PoolEffects } from './pool-core-effects.ts';
+import { WorkerChecks, type MemoryProbe } from './worker-checks.ts';
 
 export type { HeldRequest } from './policy/request-limits.ts';
 export type { HeldProbe } from './request-sweep.ts';
-
-/** What the core reads of a worker; WorkerProcess has all of it, tests use plain objects. */
-export interface CoreWorker extends DispatchFacts {
-  readonly id: string;
-  readonly state: WorkerState;
-  readonly requests: number;
-  readonly lastActivityAt: number;
-  readonly readyAt: number;
-}
-
-/** How an exit looked to the pool. */
-export interface ExitSummary {
-  /** The host asked for it (drain, recycle, kill after a limit): not a crash. */
-  readonly expected: boolean;
-  readonly stateBefore: WorkerState;
-}
-
-/** Where the core's decisions go. Each method is one decision; none returns until it is carried out. */
-export interface PoolEffects<W, R extends HeldRequest = HeldRequest> extends SweepEffects<W, R> {
-  /** Start a worker (the overlapping replacement of `replacementFor` when given); null when none could start. */
-  startWorker(replacementFor: W | null): W | null;
-  /** Drain `worker` and stop it (`reason` goes to its exit event). */
-  drainWorker(worker: W, reason: string): void;
-  /** Give a queued request its worker (the shell makes the lease). */
-  grant(waiter: Waiter, worker: W): void;
-  /** Idle timeout, Suspend: freeze `worker`. */
-  suspendWorker(worker: W, idleMs: number): void;
-  /** Idle timeout, Terminate: shut `worker` down. */
-  shutDownIdle(worker: W, idleMs: number): void;
-  /** Crash-loop back-off: call `retryStarts()` after `delayMs`. */
-  retryStartsIn(delayMs: number): void;
-  /** Rapid-fail protection tripped and the core is stopping the pool: drain its workers, say why (5002), run autoShutdownAction. */
-  rapidFailTripped(failures: readonly FailureRecord[]): void;
-  /** Write the recycle event for `worker` (null: the pool had no worker to recycle). */
-  logRecycle(worker: W | null, trigger: RecycleTrigger, details: Record<string, unknown>): void;
-  /** Write 5093: `replacement` exited before it was ready, `old` keeps serving. */
-  logReplacementFailed(old: W, replacement: W): void;
-  /** `worker` called itself unhealthy within startupTimeLimit of becoming ready: write 7163 (a failure was counted). */
-  logUnhealthyAtStart(worker: W, reason: string, sinceReadyMs: number): void;
-}
-
-
-/** The memory figures a tick compares with the recycle limits (from /proc in the shell). */
-export interface MemoryProbe<W> {
-  virtualBytes(worker: W): number | null;
-  privateBytes(worker: W): number | null;
-}
+export type { CoreWorker, ExitSummary, PoolEffects } from './pool-core-effects.ts';
+export type { MemoryProbe } from './worker-checks.ts';
 
 const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = {
   admin: 'Disabled',
@@ -84,9 +41,6 @@ const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = 
   identity: 'AppOffline',
   config: 'Disabled',
 };
-
-/** Private bytes are read from smaps_rollup, which costs more: at most this often. */
-const privateSampleMs = 5_000;
 
 /** The decisions of one pool. */
 export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest> {
@@ -108,7 +62,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   #startFailures = 0;
   /** A back-off delay runs: nothing starts until retryStarts(). */
   #retryPending = false;
-  #lastPrivateSample = 0;
+  readonly #checks: WorkerChecks<W>;
   readonly #pick = (exclude: object | null): W | null => pickWorker(this.#workers, exclude, requestsPerWorker(this.#config.protocol, this.#config.processModel.maxConcurrentRequestsPerWorker));
   readonly #grant = (waiter: Waiter, worker: W): void => {
     this.#requests++;
@@ -141,6 +95,12 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
       refusal: (reason) => this.refusal(reason),
       countRefusal: (reason) => this.countRefusal(reason),
       isRecycling: (w) => this.#recycler.isRecycling(w),
+    }, effects);
+    this.#checks = new WorkerChecks<W>({
+      get config() { return core.#config; },
+      get workers() { return core.#workers; },
+      isRecycling: (w) => this.#recycler.isRecycling(w),
+      recycleWorker: (w, trigger, details) => this.recycleWorker(w, trigger, details),
     }, effects);
   }
 
@@ -429,34 +389,13 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
 
   /**
    * Periodic work (the host's tick): the request limits (queue wait, response time, blocked
-   * requests), idle timeout, time and memory triggers, AlwaysRunning. One pass per tick for every
-   * request of the pool, instead of a timer per request.
+   * requests), idle timeout, time and memory triggers (worker-checks.ts), AlwaysRunning. One pass
+   * per tick for every request of the pool, instead of a timer per request.
    */
   tick(now: number, memory: MemoryProbe<W>, held: HeldProbe<W, R> = () => []): void {
     if (this.#state !== 'started') return;
     this.#sweep.sweep(now, held);
-    const pm = this.#config.processModel;
-    const pr = this.#config.recycling.periodicRestart;
-    const samplePrivate = pr.privateMemory > 0 && now - this.#lastPrivateSample >= privateSampleMs;
-    if (samplePrivate) this.#lastPrivateSample = now;
-    for (const w of [...this.#workers]) {
-      if (w.state !== 'ready') continue;
-      const recycling = this.#recycler.isRecycling(w);
-      const idle = idleVerdict(pm, this.#config.startMode, w, recycling, now);
-      if (idle !== null) {
-        if (idle === 'suspend') this.#effects.suspendWorker(w, now - w.lastActivityAt);
-        else if (idle === 'terminate') this.#effects.shutDownIdle(w, now - w.lastActivityAt);
-        continue;
-      }
-      if (recycling) continue;
-      const due = periodicTrigger(pr, this.#config.recycling.recycleJitter, {
-        id: w.id,
-        readyAt: w.readyAt,
-        virtualBytes: pr.memory > 0 ? memory.virtualBytes(w) : null,
-        privateBytes: samplePrivate ? memory.privateBytes(w) : null,
-      }, now);
-      if (due) this.recycleWorker(w, due.trigger, due.details);
-    }
+    this.#checks.run(now, memory);
     if (this.#config.startMode === 'AlwaysRunning') this.ensureWorkers();
   }
 

@@ -1,6 +1,9 @@
-/** One pool as the admin API shows it: `GET /api/pools`, `paddock pools --json`. */
+/** One pool as the admin API shows it: `GET /api/pools`, `paddock pools --json`; and how a pool makes it. */
 import type { WorkerSnapshot } from '../supervisor/worker-snapshot.ts';
+import type { WorkerProcess } from '../supervisor/worker-process.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
+import type { PoolCore } from './pool-core.ts';
+import type { Lease } from './lease.ts';
 
 export interface PoolSnapshot {
   readonly name: string;
@@ -22,4 +25,26 @@ export interface PoolSnapshot {
   readonly workers: readonly WorkerSnapshot[];
   /** Whether the pool can take a request now (for /health/pools/:name). */
   readonly available: boolean;
+}
+
+/** The snapshot of a pool from its core, with its orphans among the workers shown. */
+export function snapshotOf(core: PoolCore<WorkerProcess, Lease>, orphans: readonly WorkerProcess[]): PoolSnapshot {
+  const config = core.config;
+  const live = [...core.workers, ...orphans];
+  return {
+    name: config.name,
+    state: core.state,
+    stopReason: core.state === 'started' ? null : core.stopReason,
+    startMode: config.startMode,
+    maxProcesses: config.processModel.maxProcesses,
+    queueLength: config.queueLength,
+    queued: core.queue.length,
+    inFlight: core.workers.reduce((n, w) => n + w.inFlight, 0),
+    requests: core.requests,
+    refused: { ...core.refused },
+    recentFailures: core.recentFailures(),
+    startFailures: core.startFailures,
+    workers: live.map((w) => w.inspect()),
+    available: core.available,
+  };
 }

@@ -2,19 +2,20 @@
  * An application pool: the unit of isolation and policy (IIS app pool). This is the shell: it
  * carries out what the pure core (pool-core.ts) decides — starts, drains, kills and orphans worker
  * processes, writes the events, runs the timers (schedule, back-off, CPU) — and hands the front door
- * a lease for each request. Every decision, and the invariants, are the core's.
+ * a lease for each request. Every decision, and the invariants, are the core's. Beside it: a
+ * worker's start (start-checks.ts, worker-start.ts), the listeners on it (worker-wiring.ts), its
+ * events and output (worker-events.ts, worker-output.ts), cgroups (pool-cgroup.ts, child-oom-watch.ts).
  */
 import type { PoolConfig } from '../config/types.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import type { PoolOutputLog } from '../events/output-log.ts';
 import { WorkerProcess, type ExitFacts } from '../supervisor/worker-process.ts';
-import { buildSpawnSpec } from '../supervisor/spawn-spec.ts';
 import type { Identity } from '../supervisor/identity.ts';
 import { checkStart } from './start-checks.ts';
 import { runAction } from '../supervisor/run-action.ts';
 import type { PoolState, PoolStopReason } from './pool-state.ts';
-import type { PoolSnapshot } from './pool-snapshot.ts';
+import { snapshotOf, type PoolSnapshot } from './pool-snapshot.ts';
 import { PoolCore, type MemoryProbe, type PoolEffects } from './pool-core.ts';
 import { Lease, type LeaseOutcome, type Refusal, type RefusalReason, type Waiter } from './lease.ts';
 import { RequestEvents, labelsListed, listed } from './request-events.ts';
@@ -24,14 +25,13 @@ import type { RecycleTrigger } from './policy/recycle-policy.ts';
 import { recycleEventId } from './policy/recycle-policy.ts';
 import { ScheduleTimer } from './schedule-timer.ts';
 import { CpuLimiter } from './cpu-limiter.ts';
-import { allocateAddress } from './worker-address.ts';
-import { withPortAlias } from '../supervisor/worker-port.ts';
-import { openListenSocket, type ListenSocket } from '../fastcgi/listen-socket.ts';
 import { WorkerOutput } from './worker-output.ts';
+import { startSequence, type WorkerStartHost } from './worker-start.ts';
+import { wireWorker, type WorkerWiringHost } from './worker-wiring.ts';
 import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
 import { PoolCgroup } from './pool-cgroup.ts';
-import { isRunning } from '../supervisor/proc-stats.ts';
-import { addressFailedEvent, channelBrokenEvent, childOomEvent, crashedEvent, idleEvent, pingMissedEvent, readyEvent, replacementFailedEvent, startedEvent, shutdownTimeoutEvent, spawnFailedEvent, startupTimeoutEvent, stoppedEvent, type WorkerEvent } from './worker-events.ts';
+import { ChildOomWatch } from './child-oom-watch.ts';
+import { idleEvent, replacementFailedEvent, type WorkerEvent } from './worker-events.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -68,9 +68,6 @@ export interface HangCause {
 type EventExtra = { worker?: WorkerProcess; details?: Record<string, unknown>; level?: 'info' | 'warning' | 'error' };
 
 /** The worker's cgroup (the whole tree), or /proc without one; read only when a limit asks for it. */
-/** How often a pool with limits.memory looks for OOM kills inside its workers' trees. */
-const oomCheckMs = 1000;
-
 const memoryProbe: MemoryProbe<WorkerProcess> = {
   virtualBytes: (w) => w.stats()?.virtualBytes ?? null,
   privateBytes: (w) => w.privateBytes(),
@@ -95,7 +92,9 @@ export class Pool {
   readonly #held = (worker: WorkerProcess): Iterable<Lease> => worker.inHand as ReadonlySet<Lease>;
   readonly #output: WorkerOutput;
   readonly #cgroup: PoolCgroup;
-  #lastOomCheck = 0;
+  readonly #starts: WorkerStartHost;
+  readonly #wiring: WorkerWiringHost;
+  readonly #childOoms = new ChildOomWatch((w, e) => void this.#workerEvent(w, e));
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
@@ -105,6 +104,23 @@ export class Pool {
     });
     this.#core = new PoolCore(config, services.now, this.#effects());
     const pool = this;
+    this.#starts = {
+      runDir: services.runDir,
+      cgroup: this.#cgroup,
+      output: this.#output,
+      diagnostics: services.diagnostics,
+      workerEvent: (w, e) => void this.#workerEvent(w, e),
+    };
+    this.#wiring = {
+      get config() { return pool.config; },
+      core: this.#core,
+      requestEvents: this.#requestEvents,
+      event: (id, message, extra) => this.#event(id, message, extra),
+      workerEvent: (w, e) => this.#workerEvent(w, e),
+      diagnostics: services.diagnostics,
+      onPingMissed: (w) => this.#onPingMissed(w),
+      recycleWorker: (w, trigger, details, options) => this.recycleWorker(w, trigger, details, options),
+    };
     this.#cpu = new CpuLimiter({
       get name() { return pool.name; },
       get config() { return pool.config; },
@@ -309,50 +325,9 @@ export class Pool {
       this.#stopBySelf(cleared.stopReason);
       return null;
     }
-    const { identity } = cleared;
-    const id = `${this.name}-${++workerSeq}`;
-    const worker = new WorkerProcess(id, config, this.#services.now);
-    this.#wire(worker);
-    let listener: ListenSocket | null = null;
-    void allocateAddress(config, this.#services.runDir, id, identity).then((a) => withPortAlias(config, a)).then(async (address) => {
-      // A FastCGI worker is handed its listening socket as fd 0 (src/fastcgi/listen-socket.ts).
-      if (config.protocol === 'fastcgi') listener = await openListenSocket(address);
-      return address;
-    }).then(
-      (address) => {
-        worker.setAddress(address);
-        if (worker.exitFacts !== null) {
-          listener?.close();
-          return;
-        }
-        const cgroup = this.#cgroup.worker(id);
-        if (cgroup !== null) worker.useCgroup(cgroup);
-        const spec = buildSpawnSpec({
-          pool: config,
-          workerId: id,
-          address,
-          identity,
-          nodeOptions: config.runtime === 'node' ? this.#services.diagnostics.nodeOptions(config) : [],
-          extraEnv: this.#services.diagnostics.extraEnv(config, id),
-          baseEnv: process.env,
-          stdin: listener?.fd,
-          program: cleared.program ?? undefined,
-          cgroupProcs: cgroup?.procsFiles,
-        });
-        worker.start(spec);
-        listener?.close();
-        this.#output.attach(worker, config.protocol === 'fastcgi');
-        if (worker.pid !== null) this.#workerEvent(worker, startedEvent(worker, config.command, replacementFor));
-      },
-      (err: NodeJS.ErrnoException) => {
-        // Out of descriptors, the host could not make the worker's socket: the host's failure,
-        // not the pool's (not counted toward rapid-fail).
-        listener?.close();
-        const hostFault = err.code === 'EMFILE' || err.code === 'ENFILE';
-        this.#workerEvent(worker, addressFailedEvent(worker, err, hostFault));
-        worker.abandonStart(hostFault);
-      },
-    );
+    const worker = new WorkerProcess(`${this.name}-${++workerSeq}`, config, this.#services.now);
+    wireWorker(worker, this.#wiring);
+    startSequence(worker, config, cleared, replacementFor, this.#starts);
     return worker;
   }
 
@@ -361,73 +336,8 @@ export class Pool {
     this.#output.applicationStderr(workerId, data);
   }
 
-  /**
-   * Listens to a worker's event. A listener that throws, or an async one that rejects, would
-   * otherwise take the whole host down with every pool: it is logged (7010) and the host goes on.
-   */
-  #on<A extends unknown[]>(worker: WorkerProcess, event: string, fn: (...args: A) => unknown): void {
-    const report = (err: unknown): void => {
-      this.#event(EventIds.InternalError, `Internal error handling '${event}' of worker ${worker.id}: ${(err as Error)?.message ?? err}`, {
-        worker,
-        details: { event, stack: (err as Error)?.stack ?? null },
-      });
-    };
-    worker.on(event, (...args: unknown[]) => {
-      try {
-        const r = fn(...(args as A));
-        if (r instanceof Promise) r.catch(report);
-      } catch (err) {
-        report(err);
-      }
-    });
-  }
-
   #workerEvent(worker: WorkerProcess, e: WorkerEvent): number {
     return this.#event(e.id, e.message, { worker, details: e.details, ...(e.level ? { level: e.level } : {}) });
-  }
-
-  #wire(worker: WorkerProcess): void {
-    const write = (e: WorkerEvent): number => this.#workerEvent(worker, e);
-    this.#on(worker, 'ready', () => {
-      write(readyEvent(worker));
-      this.#core.ready(worker);
-    });
-    this.#on(worker, 'spawnError', (err: Error) => write(spawnFailedEvent(worker, err)));
-    this.#on(worker, 'startupTimeout', () => {
-      write(startupTimeoutEvent(worker, this.config.processModel.startupTimeLimit));
-      worker.expectExit('startupTimeLimit');
-      worker.kill();
-      this.#core.failure('startupTimeLimit');
-    });
-    this.#on(worker, 'shutdownTimeout', (limit: number) => {
-      write(shutdownTimeoutEvent(worker, limit));
-      this.#core.failure('shutdownTimeLimit');
-    });
-    this.#on(worker, 'pingMissed', (ms: number) => {
-      write(pingMissedEvent(worker, ms));
-      return this.#onPingMissed(worker);
-    });
-    this.#on(worker, 'unhealthy', (reason: string, message: Record<string, unknown>) => {
-      const { type: _t, ...figures } = message;
-      this.#core.reportedUnhealthy(worker, reason, figures);
-    });
-    this.#on(worker, 'channelBroken', () => {
-      write(channelBrokenEvent(worker));
-      this.#core.failure('channelBroken');
-      this.recycleWorker(worker, 'IsapiUnhealthy', { reason: 'control channel closed' }, { event: false });
-    });
-    this.#on(worker, 'exit', (facts: ExitFacts) => {
-      // A missed ping already named (and did not count) its poison requests.
-      const poison = facts.expected ? [] : this.#requestEvents.poisonOn(worker);
-      if (!facts.expected) {
-        const seq = write(crashedEvent(worker, facts, poison));
-        if (poison.length > 0) this.#requestEvents.poison(worker, poison);
-        this.#services.diagnostics.onCrash(worker, facts, seq, poison);
-      } else if (facts.stateBefore !== 'orphaned') {
-        write(stoppedEvent(worker, facts));
-      }
-      this.#core.exited(worker, facts, poison.length > 0);
-    });
   }
 
   /** A missed ping (its event written): the core decides; the hung worker is captured, then killed or orphaned. */
@@ -474,20 +384,7 @@ export class Pool {
     if (this.state !== 'started') return;
     this.#core.tick(now, memoryProbe, this.#held);
     this.#cpu.tick(now);
-    if (this.config.limits.memory > 0 && now - this.#lastOomCheck >= oomCheckMs) {
-      this.#lastOomCheck = now;
-      this.#childOoms();
-    }
-  }
-
-  /** An OOM kill inside a worker's tree that left the worker itself running is said too (7103). */
-  #childOoms(): void {
-    for (const w of this.workers) {
-      const cgroup = w.cgroup;
-      if (cgroup === null || w.pid === null || w.exitFacts !== null || !isRunning(w.pid)) continue;
-      const facts = cgroup.childOomKills();
-      if (facts !== null) this.#workerEvent(w, childOomEvent(w, facts));
-    }
+    this.#childOoms.tick(now, this.config.limits.memory, this.workers);
   }
 
   /** Applies a changed configuration; the caller decides whether to recycle. */
@@ -506,24 +403,7 @@ export class Pool {
 
   /** A read-only view for the admin API. */
   inspect(): PoolSnapshot {
-    const core = this.#core;
-    const live = [...core.workers, ...this.#orphanage.orphans];
-    return {
-      name: this.name,
-      state: core.state,
-      stopReason: core.state === 'started' ? null : core.stopReason,
-      startMode: this.config.startMode,
-      maxProcesses: this.config.processModel.maxProcesses,
-      queueLength: this.config.queueLength,
-      queued: core.queue.length,
-      inFlight: core.workers.reduce((n, w) => n + w.inFlight, 0),
-      requests: core.requests,
-      refused: { ...core.refused },
-      recentFailures: core.recentFailures(),
-      startFailures: core.startFailures,
-      workers: live.map((w) => w.inspect()),
-      available: core.available,
-    };
+    return snapshotOf(this.#core, this.#orphanage.orphans);
   }
 
   /** Checks the core's invariants (pool-core.ts); throws on a violation. */
