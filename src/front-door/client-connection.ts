@@ -396,9 +396,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       return Promise.resolve();
     }
     this.#firstRequest = new FirstRequestWait(this.socket, graceMs, () => {
-      if (this.#exchange === null && this.#tunnel === null && !this.#closed) {
-        this.#sendAndClose();
-      }
+      if (this.#exchange === null && this.#tunnel === null && !this.#closed) this.#sendAndClose();
     });
     return this.#firstRequest.promise;
   }
