@@ -18,17 +18,10 @@ import type { RequestHead } from './http-parser.ts';
 import type { RequestEnding } from './request-record.ts';
 import { endedRecord } from './request-observation.ts';
 import { BodyClock, type BodyProgress, type BodyReader } from './body-watch.ts';
-import { ClientFlow, maxPending } from './client-flow.ts';
-
-/**
- * The front door stops reading a client whose answers wait unsent past this many bytes: a client
- * that pipelines requests and never reads the answers holds at most this much of the host's
- * memory, whoever answers (a worker, or the front door itself: 404, 400, 503).
- */
-const answerHighWater = 64 * 1024;
-/** RFC 9112 §9.6: a server that closes after its answer says so. */
-const CLOSE: Readonly<Record<string, string>> = { Connection: 'close' };
-
+import { answerHighWater, ClientFlow, maxPending } from './client-flow.ts';
+import { HeadWait } from './head-wait.ts';
+import { FirstRequestWait } from './first-request-wait.ts';
+import { resetConnection, sendNotFound, sendOwnAnswer } from './own-answers.ts';
 
 /** A client connection and its current exchange. */
 export class ClientConnection implements ExchangeOwner, BodyReader {
@@ -41,7 +34,8 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   #tunnel: UpstreamConnection | null = null;
   #closed = false;
   readonly #flow: ClientFlow;
-  #headTimer: NodeJS.Timeout | null = null;
+  /** Made at the first head that arrives in pieces (head-wait.ts). */
+  #headWait: HeadWait | null = null;
   /** #next is running: a call from within it (a refusal answered at once) only asks for another turn. */
   #inNext = false;
   #nextAgain = false;
@@ -51,7 +45,8 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   #taken = 0;
   /** The host is stopping: no keep-alive past the exchange in hand (quiesce). */
   #quiescing = false;
-  #quiesced: (() => void) | null = null;
+  /** Made at host stop while the first request may be on its way (first-request-wait.ts). */
+  #firstRequest: FirstRequestWait | null = null;
   /** The EntityBody timer's clock while a request body is on its way (body-watch.ts). */
   #body: BodyClock | null = null;
 
@@ -184,10 +179,10 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       const buf = this.#pending;
       const r = parseRequestHead(buf);
       if (r.kind === 'incomplete') {
-        this.#armHeadTimer();
+        (this.#headWait ??= new HeadWait((ms) => this.#headWaitOver(ms))).arm(this.#ctx.limits.headerWaitTimeout);
         return;
       }
-      this.#clearHeadTimer();
+      this.#headWait?.clear();
       if (r.kind === 'error') {
         this.#pending = null;
         this.#ended(null, null, null, r.status, r.reason, 'frontDoor');
@@ -196,18 +191,17 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
       }
       const head = r.head;
       this.#taken++;
-      this.#quiesced?.();
+      this.#firstRequest?.done();
       const app = this.#ctx.router.match(head.host, head.path);
       const pool = app === null ? undefined : this.#ctx.pools.get(app.pool);
       const rest = buf.length > head.headLength ? buf.subarray(head.headLength) : null;
       this.#pending = null;
       if (pool === undefined) {
         this.#ended(null, head, buf, 404, 'NotFound', 'frontDoor');
-        // RFC 9112 §9.6: the answer that ends the connection says so.
-        const close = head.chunked || head.contentLength > 0 || !head.keepAlive || this.closing;
-        const notFound = cannedResponse(404, 'No site or application matches this request.', close ? CLOSE : {}, head.method);
-        if (close) return this.#sendAndClose(notFound);
-        this.socket.write(notFound);
+        if (sendNotFound(this.socket, head, this.closing)) {
+          this.#closed = true;
+          return;
+        }
         this.#pending = rest;
         continue;
       }
@@ -229,32 +223,15 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   /** A client that half-closed has nothing more to ask once nothing is in hand or pending. */
   #endIfDone(): void {
     if (!this.#clientEnded || this.#closed || this.#exchange !== null || this.#tunnel !== null || this.#flow.writeBlocked) return;
-    this.#closed = true;
-    this.socket.end();
+    this.#sendAndClose();
   }
 
-  /**
-   * A request head must arrive whole within headerWaitTimeout of its first bytes (HTTP.sys
-   * Timer_HeaderWait), so a client that trickles a head byte by byte cannot hold a connection
-   * forever. Armed only when a head arrives in pieces: the usual one-packet head costs no timer.
-   */
-  #armHeadTimer(): void {
-    if (this.#headTimer !== null) return;
-    const headTimeoutMs = this.#ctx.limits.headerWaitTimeout;
-    this.#headTimer = setTimeout(() => {
-      this.#headTimer = null;
-      if (this.#exchange !== null || this.#closed || this.#pending === null) return;
-      this.#pending = null;
-      this.#ended(null, null, null, 408, 'Timer_HeaderWait', 'frontDoor');
-      this.#sendAndClose(cannedResponse(408, `The request head did not arrive within ${headTimeoutMs} ms.`));
-    }, headTimeoutMs);
-    this.#headTimer.unref();
-  }
-
-  #clearHeadTimer(): void {
-    if (this.#headTimer === null) return;
-    clearTimeout(this.#headTimer);
-    this.#headTimer = null;
+  /** No whole request head within headerWaitTimeout (`headTimeoutMs`, head-wait.ts): 408. */
+  #headWaitOver(headTimeoutMs: number): void {
+    if (this.#exchange !== null || this.#closed || this.#pending === null) return;
+    this.#pending = null;
+    this.#ended(null, null, null, 408, 'Timer_HeaderWait', 'frontDoor');
+    this.#sendAndClose(cannedResponse(408, `The request head did not arrive within ${headTimeoutMs} ms.`));
   }
 
   bodyProgress(now: number, limitMs: number): BodyProgress {
@@ -291,9 +268,11 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     else this.#sendAndClose(cannedResponse(400, 'Malformed chunked request body.'));
   }
 
-  #sendAndClose(response: string): void {
+  /** Ends the connection, after `response` if there is one. */
+  #sendAndClose(response?: string): void {
     this.#closed = true;
-    this.socket.end(response);
+    if (response === undefined) this.socket.end();
+    else this.socket.end(response);
   }
 
   #destroy(): void {
@@ -343,8 +322,7 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
   #nextExchange(close: boolean): void {
     this.#exchange = null;
     if (close || this.#closed || this.#quiescing) {
-      this.#closed = true;
-      this.socket.end();
+      this.#sendAndClose();
       return;
     }
     this.resumeClient();
@@ -371,14 +349,8 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     this.#exchange = null;
     this.#exchangeEnded(ex, refusal.reset ? 0 : 503, refusal.reason, 'frontDoor');
     if (refusal.reset) {
-      // TcpLevel: a reset, so a layer-4 balancer sees the pool is down.
       this.#closed = true;
-      try {
-        this.socket.resetAndDestroy();
-      } catch {
-        this.socket.destroy(); // a TLS socket's handle cannot send a reset: close it instead
-      }
-      return;
+      return resetConnection(this.socket);
     }
     this.#answerAndGoOn(ex, 503, `The application pool '${ex.pool.name}' is not available (${refusal.reason}).`, { 'Retry-After': '5' });
   }
@@ -405,55 +377,32 @@ export class ClientConnection implements ExchangeOwner, BodyReader {
     this.answer(ex, 504, 'RequestTimeout', `The worker of pool '${ex.pool.name}' sent no response within ${limitMs} ms (requestTimeout).`);
   }
 
-  /**
-   * Sends the front door's own answer to the exchange just ended (and logged). The connection stays
-   * only when the request was read whole and may be kept alive; RFC 9112 §9.6: an answer that
-   * ends the connection says so.
-   */
+  /** Sends the front door's own answer to the exchange just ended and logged (own-answers.ts). */
   #answerAndGoOn(ex: ClientExchange, status: number, text: string, headers: Readonly<Record<string, string>> = {}): void {
-    const close = !ex.reqDone || !ex.head.keepAlive || this.closing;
-    const response = cannedResponse(status, text, close ? { ...headers, ...CLOSE } : headers, ex.head.method);
-    if (close) return this.#sendAndClose(response);
-    this.socket.write(response);
-    this.#nextExchange(false);
+    if (sendOwnAnswer(this.socket, ex.head, ex.reqDone, this.closing, status, text, headers)) this.#closed = true;
+    else this.#nextExchange(false);
   }
 
   /**
-   * The host is stopping, and its listeners are closed. A request this connection already carries
-   * is served, including the first request of a connection accepted just before the listeners
-   * closed, which may still be on its way (up to `graceMs`); after that the connection closes
-   * instead of staying alive, and an idle keep-alive connection closes now. Resolves when the
-   * connection asks nothing more of the pools (its request is in hand, or it is closed), so that
-   * the pools stop taking requests only then: no request that reached the host gets a 503.
+   * The host is stopping: no keep-alive past the request in hand, an idle keep-alive connection
+   * closes now, a first request on its way has `graceMs` (first-request-wait.ts). Resolves when the
+   * connection asks nothing more of the pools, so that no request that reached the host gets a 503.
    */
   quiesce(graceMs: number): Promise<void> {
     this.#quiescing = true;
     if (this.#closed || this.#exchange !== null || this.#tunnel !== null) return Promise.resolve();
     if (this.#taken > 0 && this.#pending === null) {
-      this.#closed = true;
-      this.socket.end();
+      this.#sendAndClose();
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.#exchange === null && this.#tunnel === null && !this.#closed) {
-          this.#closed = true;
-          this.socket.end();
-        }
-        done();
-      }, graceMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#quiesced = null;
-        resolve();
-      };
-      this.#quiesced = done;
-      this.socket.once('close', done);
+    this.#firstRequest = new FirstRequestWait(this.socket, graceMs, () => {
+      if (this.#exchange === null && this.#tunnel === null && !this.#closed) this.#sendAndClose();
     });
+    return this.#firstRequest.promise;
   }
 
   #onClose(): void {
-    this.#clearHeadTimer();
+    this.#headWait?.clear();
     this.#ctx.bodyWatch?.delete(this);
     if (this.#closed && this.#exchange === null && this.#tunnel === null) {
       this.#ctx.connections.delete(this);

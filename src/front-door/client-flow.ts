@@ -8,6 +8,12 @@ import type { Socket } from 'node:net';
 
 /** Pending request bytes past this pause reading until they are taken. */
 export const maxPending = 64 * 1024;
+/**
+ * The front door stops reading a client whose answers wait unsent past this many bytes: a client
+ * that pipelines requests and never reads the answers holds at most this much of the host's
+ * memory, whoever answers (a worker, or the front door itself: 404, 400, 503).
+ */
+export const answerHighWater = 64 * 1024;
 
 export class ClientFlow {
   readonly #socket: Socket;

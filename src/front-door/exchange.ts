@@ -5,13 +5,8 @@
  * never buffered whole. The exchange talks to its lease alone: the lease holds the worker and the
  * connection, and one `release(outcome)` gives both back.
  *
- * A worker that dies with the request in hand: a GET/HEAD without a body, of which nothing has
- * reached the client yet, is retried once on another worker; otherwise the client gets a 502 and
- * keeps its connection when the request was read whole (DESIGN §5). A worker that drops the
- * connection but lives on gets the retry itself, on a new connection. A worker that answers with
- * bytes that are not HTTP gets its client a 502 at once: that is an answer, not a death. A request
- * that was in hand at two deaths is the cause, not a victim (a poison request): 502, never a third
- * try. A worker that sends no response head within requestTimeout gets its client a 504, and the
+ * A worker whose side breaks before the answer is complete: exchange-retry.ts says what follows.
+ * A worker that sends no response head within requestTimeout gets its client a 504, and the
  * request is not retried: the app is slow, it did not crash.
  */
 import type { RequestHead, ResponseHead } from './http-parser.ts';
@@ -26,13 +21,13 @@ import { BODY_BAD_FRAMING, BODY_MORE, type BodyFeed, type ClientExchange, type E
 import { Observation } from './request-observation.ts';
 import { isOutOfFiles } from './open-files.ts';
 import { diedWith, whenExitedOr } from './worker-verdict.ts';
+import { excludedAfterVerdict, failureCourse, gaveUpMessage, gaveUpReason, knownGone, verdictMs } from './exchange-retry.ts';
+import { closeToAnnounce, withConnectionClose } from './answer-head.ts';
 
 /** Where the response is: its head being read, its body relayed, a tunnel after 101, or over. */
 type ResponseStage = 'head' | 'body' | 'tunnel' | 'done';
 
 const maxEarlyBody = 64 * 1024;
-/** How long a worker that closed a connection without answering has to exit before it counts as alive. */
-const verdictMs = 250;
 
 /** A request in flight. */
 export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, UpstreamHandler {
@@ -257,12 +252,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
       this.#stage = 'body';
       if (this.#resKind === 'length') this.#resRemaining = h.contentLength;
       else if (this.#resKind === 'chunked') this.#resScanner = new ChunkedScanner();
-      // RFC 9112 §9.6: the client asked to close, so the front door closes after this response
-      // and SHOULD say so. A worker that ignored the request's "close" did not: without the field a
-      // pooling client would send its next request into a connection that is going away.
-      // A draining host closes every connection after its answer and says so too, so the client
-      // sends its next request on a new connection, which its balancer gives another host.
-      const announceClose = (!this.head.keepAlive || this.owner.closing) && h.keepAlive;
+      const announceClose = closeToAnnounce(this.head, h, this.owner.closing);
       this.#closeAfter = announceClose;
       if (announceClose) this.owner.write(withConnectionClose(buf, h.headLength));
       if (this.#resKind === 'none' || (this.#resKind === 'length' && h.contentLength === 0)) {
@@ -374,24 +364,19 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #fail(_conn: UpstreamConnection): void {
     const worker = this.#lease!.worker;
     this.#release('workerDied');
-    if (this.#sentToClient) {
+    const course = failureCourse(this.#sentToClient, this.#retriable, this.#attempts, this.#malformed, this.#deaths);
+    if (course === 'cutOff') {
       this.#finished = true;
       this.owner.abort(this);
-      return;
-    }
-    if (this.#retriable && this.#attempts < 2 && !this.#malformed) {
-      // Safe to repeat and nothing reached the client: try once more.
+    } else if (course === 'retry') {
       this.#stage = 'head';
       this.#resBuf = null;
       this.#retryOnVerdict(worker);
-      return;
-    }
-    if (this.#deaths > 0 && !this.#malformed) {
-      // It was retried after a death: if this worker died too, the request is the cause.
+    } else if (course === 'verdict') {
       whenExitedOr(worker, verdictMs, () => this.#gaveUp(diedWith(worker)));
-      return;
+    } else {
+      this.#gaveUp(false);
     }
-    this.#gaveUp(false);
   }
 
   /** The request is answered 502: its worker failed it and it is not tried again. */
@@ -399,24 +384,14 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     if (this.#finished) return; // the client left meanwhile
     this.#finished = true;
     if (poison) this.#deaths++;
-    const reason = poison ? 'PoisonRequest' : 'Connection_Abandoned_By_AppPool';
+    const reason = gaveUpReason(poison);
     this.pool.countRefusal(reason);
-    const message = poison
-      ? `ended before answering this request, as the worker before it did: it was in hand at ${this.#deaths} worker deaths and is not tried again`
-      : this.#malformed ? 'answered with a response that is not valid HTTP' : undefined;
-    this.owner.badGateway(this, reason, message);
+    this.owner.badGateway(this, reason, gaveUpMessage(poison, this.#deaths, this.#malformed));
   }
 
-  /**
-   * Retries once the closed connection's cause is known. A worker that died is excluded, so the
-   * retry goes to another worker or waits for the replacement. A worker that lives on dropped the
-   * connection (a keep-alive race, or an app that closes without answering) and may take the retry
-   * itself: excluding it would leave the request queued for good in a pool of one. A dying worker's
-   * exit follows its closed sockets within milliseconds, so one still ready after `verdictMs` is
-   * taken to be alive.
-   */
+  /** Retries once the closed connection's cause is known; a worker that died is excluded (exchange-retry.ts). */
   #retryOnVerdict(worker: LeasedWorker): void {
-    if (worker.exitFacts !== null || worker.state !== 'ready' || worker.hung) {
+    if (knownGone(worker)) {
       if (diedWith(worker)) this.#deaths++;
       this.exclude = worker;
       this.dispatch();
@@ -425,7 +400,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     whenExitedOr(worker, verdictMs, () => {
       if (this.#finished) return; // the client left meanwhile
       if (diedWith(worker)) this.#deaths++;
-      this.exclude = worker.exitFacts === null && worker.state === 'ready' ? null : worker;
+      this.exclude = excludedAfterVerdict(worker);
       this.dispatch();
     });
   }
@@ -441,10 +416,3 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
     this.#release(this.#stage === 'tunnel' ? 'upgraded' : 'clientGone');
   }
 }
-
-/** A response head (`headLength` bytes of `buf`, ending in CRLFCRLF) with `Connection: close` added. */
-function withConnectionClose(buf: Buffer, headLength: number): Buffer {
-  return Buffer.concat([buf.subarray(0, headLength - 2), CONNECTION_CLOSE]);
-}
-
-const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n\r\n', 'latin1');
