@@ -5,14 +5,10 @@
  * one. The other cookies go through as they came (RFC 6265 §5.4 `name=value; name=value`).
  */
 
-/** The admin cookie's name; src/admin/admin-auth.ts sets it. */
-export const ADMIN_COOKIE = 'paddock_token';
+import { ADMIN_COOKIE } from './http/field-scan.ts';
 
-/** Whether the bytes `raw[start, end)` mention the admin cookie at all (cookie names are case-sensitive). */
-export function mentionsAdminCookie(raw: Buffer, start: number, end: number): boolean {
-  const at = raw.indexOf(ADMIN_COOKIE, start, 'latin1');
-  return at >= 0 && at < end;
-}
+/** The admin cookie's name; src/admin/admin-auth.ts sets it. The parser notes a request that carries it (RequestHead.hasAdminCookie). */
+export { ADMIN_COOKIE };
 
 /** A Cookie value without the admin cookie; null when nothing is left. */
 export function withoutAdminCookie(value: string): string | null {

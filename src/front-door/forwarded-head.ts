@@ -5,7 +5,7 @@
  */
 import type { RequestHead } from './http-parser.ts';
 import { prefixField, strippedRequestLine, type MountedApp } from './forwarded-prefix.ts';
-import { mentionsAdminCookie, withoutAdminCookie } from './admin-cookie.ts';
+import { withoutAdminCookie } from './admin-cookie.ts';
 
 /** Who asked, as the front door saw it. */
 export interface ForwardedFor {
@@ -28,8 +28,8 @@ export function buildForwardedHead(head: RequestHead, raw: Buffer, client: Forwa
   const host = authority ?? head.hostRaw ?? '';
   const extra = `X-Forwarded-For: ${client.forwardedFor}\r\nX-Forwarded-Proto: ${client.proto}\r\nX-Forwarded-Host: ${host}\r\n${prefixField(app)}\r\n`;
   const requestLine = strippedRequestLine(app, head) ?? (authority === null ? null : `${head.method} ${originTarget(head.target)} HTTP/1.${head.versionMinor}\r\n`);
-  // The dashboard's cookie never reaches a worker (admin-cookie.ts).
-  const adminCookie = mentionsAdminCookie(raw, head.requestLineEnd, head.headLength);
+  // The dashboard's cookie never reaches a worker (admin-cookie.ts); the parser noted whether it came.
+  const adminCookie = head.hasAdminCookie;
   if (requestLine !== null) {
     const fields = raw.toString('latin1', head.requestLineEnd, head.headLength - 2).split('\r\n');
     const hostField = authority === null ? '' : `Host: ${authority}\r\n`;

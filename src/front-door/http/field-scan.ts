@@ -46,6 +46,8 @@ export class FieldScan {
   upgradeField = false;
   expectContinue = false;
   forwarded = false;
+  /** A Cookie field mentions the dashboard's cookie, which the front door keeps from workers (admin-cookie.ts). */
+  adminCookie = false;
 
   reset(): void {
     this.end = 0;
@@ -60,6 +62,7 @@ export class FieldScan {
     this.upgradeField = false;
     this.expectContinue = false;
     this.forwarded = false;
+    this.adminCookie = false;
   }
 }
 
@@ -127,6 +130,7 @@ function noteField(buf: Buffer, at: number, len: number, vStart: number, vEnd: n
       break;
     case 6:
       if (bytesAre(buf, at, 'expect')) fields.expectContinue = vEnd - vStart === 12 && bytesAre(buf, vStart, '100-continue');
+      else if (!fields.adminCookie && bytesAre(buf, at, 'cookie')) fields.adminCookie = containsExactly(buf, vStart, vEnd, ADMIN_COOKIE);
       break;
     case 7:
       if (bytesAre(buf, at, 'upgrade')) fields.upgradeField = vEnd > vStart;
@@ -155,6 +159,21 @@ function noteField(buf: Buffer, at: number, len: number, vStart: number, vEnd: n
       break;
   }
   return null;
+}
+
+/** The dashboard's cookie (set by src/admin/admin-auth.ts; taken out of what workers see by ../admin-cookie.ts). */
+export const ADMIN_COOKIE = 'paddock_token';
+
+/** Whether `buf[from, to)` holds `text` byte for byte (cookie names are case-sensitive). */
+function containsExactly(buf: Buffer, from: number, to: number, text: string): boolean {
+  const first = text.charCodeAt(0);
+  for (let i = from; i + text.length <= to; i++) {
+    if (buf[i] !== first) continue;
+    let k = 1;
+    while (k < text.length && buf[i + k] === text.charCodeAt(k)) k++;
+    if (k === text.length) return true;
+  }
+  return false;
 }
 
 /** Reads a Content-Length value of digits only (RFC 9110 §8.6) into `fields`. */

@@ -48,6 +48,7 @@ describe('parseRequestHead: valid requests', () => {
       headStart: 0,
       requestLineEnd: 'GET /plaintext?id=1 HTTP/1.1\r\n'.length,
       hasForwardedHeaders: false,
+      hasAdminCookie: false,
     });
   });
 

@@ -44,6 +44,8 @@ export interface RequestHead {
   readonly requestLineEnd: number;
   /** The client sent X-Forwarded-Proto, -Host or -Prefix, which the front door must strip. */
   readonly hasForwardedHeaders: boolean;
+  /** A Cookie field mentions the dashboard's cookie, which the front door strips (admin-cookie.ts). */
+  readonly hasAdminCookie: boolean;
 }
 
 /**
@@ -256,6 +258,7 @@ function requestHead(start: number, headLength: number): ParseResult<RequestHead
     headStart: start,
     requestLineEnd: lineEnd,
     hasForwardedHeaders: fields.forwarded,
+    hasAdminCookie: fields.adminCookie,
   };
   return { kind: 'ok', head };
 }
