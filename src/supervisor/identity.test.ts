@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdentityError, identityTypeOf, nssEntry, resolveIdentity, resolvePoolIdentity } from './identity.ts';
+import { IdentityError, identityTypeOf, nssEntry, nssIds, resolveIdentity, resolvePoolIdentity } from './identity.ts';
 
 const pm = (over: Partial<{ identityType: 'ApplicationPoolIdentity' | 'SpecificUser' | 'HostIdentity' | null; user: string | null; group: string | null }>) => ({ identityType: null, user: null, group: null, ...over });
 
@@ -16,6 +16,10 @@ test('users and groups are looked up through NSS (getent), by name or number', (
   assert.equal(nssEntry('passwd', '0')?.[0], 'root');
   assert.equal(nssEntry('group', 'root')?.[2], '0');
   assert.equal(nssEntry('passwd', 'no-such-user-paddock'), null);
+  // Every id at once, for the ApplicationPoolIdentity numbers to step around (one getent per database).
+  const users = nssIds('passwd');
+  assert.ok(users.has(0) && users.has(Number(nssEntry('passwd', 'nobody')?.[2])), 'root and nobody are among the users');
+  assert.ok(nssIds('group').has(0));
   assert.throws(() => resolveIdentity('no-such-user-paddock', null), (e: unknown) => e instanceof IdentityError && /user 'no-such-user-paddock' does not exist/.test(e.message));
   assert.throws(() => resolveIdentity(null, 'no-such-group-paddock'), /group 'no-such-group-paddock' does not exist/);
 });

@@ -63,6 +63,34 @@ export function nssEntry(db: 'passwd' | 'group', key: string): string[] | null {
   return fileEntry(`/etc/${db}`, key);
 }
 
+/**
+ * The ids (third field) of every entry an NSS database enumerates (`getent passwd`, one process for
+ * the lot), or of its file where getent is not installed.
+ */
+export function nssIds(db: 'passwd' | 'group'): Set<number> {
+  let text: string | null = null;
+  if (!getentMissing) {
+    try {
+      text = execFileSync('getent', [db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000, maxBuffer: 64 * 1024 * 1024 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') getentMissing = true;
+    }
+  }
+  if (text === null) {
+    try {
+      text = readFileSync(`/etc/${db}`, 'utf8');
+    } catch {
+      text = '';
+    }
+  }
+  const ids = new Set<number>();
+  for (const line of text.split('\n')) {
+    const id = Number(line.split(':')[2]);
+    if (line !== '' && Number.isInteger(id)) ids.add(id);
+  }
+  return ids;
+}
+
 function fileEntry(file: string, key: string): string[] | null {
   let text: string;
   try {
