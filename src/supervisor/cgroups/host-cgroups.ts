@@ -55,9 +55,14 @@ export function startTimeOf(pid: number): string | null {
   return text.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
 }
 
+/** The first part of an owner name: which dataDir the host run serves. */
+function dataDirHash(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 8);
+}
+
 /** The owner name of a host run. */
 export function ownerName(dataDir: string, pid: number, startTime: string): string {
-  return `${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}-${pid}-${startTime}`;
+  return `${dataDirHash(dataDir)}-${pid}-${startTime}`;
 }
 
 /** Whether the owner named so is a host still running. */
@@ -98,7 +103,7 @@ export class HostCgroups {
 
   /** Detects the layout and makes this run's subtree; never throws (a failure is the report's reason). */
   static setUp(options: HostCgroupOptions): HostCgroups {
-    const dataHash = createHash('sha256').update(options.dataDir).digest('hex').slice(0, 8);
+    const dataHash = dataDirHash(options.dataDir);
     const layout = options.layout ?? readLayout();
     const hostCgroups = hostPaths(layout);
     const none = (reason: string): HostCgroups =>
