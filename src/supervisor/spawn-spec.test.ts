@@ -21,3 +21,15 @@ test('an ApplicationPoolIdentity worker starts with its uid and gid, no groups a
   const host = buildSpawnSpec({ ...base, identity: { type: 'HostIdentity', user: null, uid: null, group: null, gid: null } });
   assert.deepEqual(host.args.slice(0, host.args.indexOf('--')), ['--pdeathsig', 'KILL']);
 });
+
+test('a pool with coreDumps raises its workers\' core limit before the command runs; the limit reaches the command', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const base = { workerId: 'p-1', nodeOptions: [], extraEnv: {}, baseEnv: { PATH: '/usr/bin:/bin' }, address: { port: 40125 }, identity: { type: 'HostIdentity', user: null, uid: null, group: null, gid: null } } as const;
+  const spec = buildSpawnSpec({ ...base, pool: pool('command: [/bin/sh, -c, "ulimit -S -c"]\ndiagnostics: { coreDumps: true }') });
+  const hard = execFileSync('/bin/sh', ['-c', 'ulimit -H -c'], { encoding: 'utf8' }).trim();
+  // Started with a soft limit of 0, as a host's workers are by default.
+  const soft = execFileSync('/bin/sh', ['-c', 'ulimit -S -c 0; exec "$@"', 'probe', spec.file, ...spec.args], { encoding: 'utf8', env: spec.env }).trim();
+  assert.equal(soft, hard, 'the command sees its soft core limit at the hard limit');
+  const plain = buildSpawnSpec({ ...base, pool: pool('command: [/bin/sh, -c, "ulimit -S -c"]') });
+  assert.ok(!plain.args.includes('paddock-cores'), 'without coreDumps nothing is added');
+});

@@ -65,6 +65,14 @@ export function joinCgroup(argv: readonly string[], procsFiles: readonly string[
   return ['/bin/sh', '-c', joinScript, 'paddock-join', ...procsFiles, '--', ...argv];
 }
 
+/**
+ * A pool with `diagnostics.coreDumps` has its workers' core limit raised (soft to hard, which needs
+ * no privilege) before the command runs, so a worker that crashes in its first milliseconds leaves a
+ * core too; raising the limit of the running process afterwards (core-dumps.ts) would race it. The
+ * limit is kept across the identity switch and the exec.
+ */
+const coreLimitScript = 'ulimit -S -c "$(ulimit -H -c)" 2>/dev/null; exec "$@"';
+
 /** Builds the argv and environment of one worker. Pure, so it is tested without processes. */
 export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
   const { pool, address, identity } = inputs;
@@ -98,7 +106,8 @@ export function buildSpawnSpec(inputs: SpawnInputs): SpawnSpec {
 
   const stdin = inputs.stdin === undefined ? {} : { stdin: inputs.stdin };
   const join = (full: readonly string[]): SpawnSpec => {
-    const joined = joinCgroup(full, inputs.cgroupProcs ?? []);
+    const withCores = pool.diagnostics.coreDumps ? ['/bin/sh', '-c', coreLimitScript, 'paddock-cores', ...full] : full;
+    const joined = joinCgroup(withCores, inputs.cgroupProcs ?? []);
     return { file: joined[0], args: joined.slice(1), env, cwd: pool.cwd, ...stdin };
   };
   if (setprivPath === null) return join(argv);
