@@ -98,5 +98,6 @@ export const HOST_DEFAULTS = {
   logsMaxFiles: 5,
   drainIdleTime: 5 * SECOND,
   drainTimeLimit: 60 * SECOND,
+  frontDoorThreads: 1,
   logsAccessFormat: 'w3c',
 } as const;

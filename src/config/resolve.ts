@@ -96,6 +96,7 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
       includeQueryStrings: input.logs?.includeQueryStrings ?? false,
     },
     health: { listen: input.health?.listen ?? null, metrics: input.health?.metrics ?? false },
+    frontDoor: { threads: input.frontDoor?.threads ?? HOST_DEFAULTS.frontDoorThreads },
     drain: {
       idleTime: input.drain?.idleTime ?? HOST_DEFAULTS.drainIdleTime,
       timeLimit: input.drain?.timeLimit ?? HOST_DEFAULTS.drainTimeLimit,

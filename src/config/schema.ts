@@ -312,6 +312,11 @@ const healthSchema = z.strictObject({
   metrics: flag().optional(),
 });
 
+/** The front door's threads (DESIGN §9): each with its own listeners on every binding. */
+const frontDoorSchema = z.strictObject({
+  threads: count(1, 64).optional(),
+});
+
 /** `paddock drain` (DESIGN §9): how long a draining host waits for quiet, and at most. */
 const drainSchema = z.strictObject({
   idleTime: duration(1).optional(),
@@ -335,6 +340,7 @@ export const fileSchema = z.strictObject({
   webLimits: section(webLimitsSchema).optional(),
   health: section(healthSchema).optional(),
   drain: section(drainSchema).optional(),
+  frontDoor: section(frontDoorSchema).optional(),
 });
 
 /** A pool as parsed from the file: resolved units, keys still optional. */

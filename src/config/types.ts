@@ -297,4 +297,15 @@ export interface HostConfig {
   };
   readonly health: HealthConfig;
   readonly drain: DrainConfig;
+  readonly frontDoor: FrontDoorConfig;
+}
+
+/** The front door's threads. */
+export interface FrontDoorConfig {
+  /**
+   * Front-door threads, each with its own listeners on every binding (SO_REUSEPORT), client
+   * connections and connections to the workers; 1 serves traffic on the host's own thread.
+   * Default 1.
+   */
+  readonly threads: number;
 }
