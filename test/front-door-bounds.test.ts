@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { get, helloPool, startTestHost, waitFor, type TestHost } from './helpers/test-host.ts';
 import { writeConfigDir } from './helpers/processes.ts';
 import { startHostProcess, type HostProcess } from './helpers/host-process.ts';
+import type { FrontDoor } from '../src/front-door/front-door.ts';
 
 /** Requests per flood (the issue's figure). */
 const FLOOD = 20_000;
@@ -139,7 +140,7 @@ test('a client that pipelines past what the kernel buffers and never reads: the 
   });
   const h = inProcess;
   let ended = 0;
-  h.host.supervisor.frontDoor.context.onRequestEnd = () => {
+  (h.host.supervisor.frontDoor as FrontDoor).context.onRequestEnd = () => {
     ended++;
   };
   const received: Buffer[] = [];
@@ -153,7 +154,7 @@ test('a client that pipelines past what the kernel buffers and never reads: the 
   let last = -1;
   const stalled = await waitFor(async () => {
     await new Promise((r) => setTimeout(r, 200));
-    for (const c of h.host.supervisor.frontDoor.context.connections) most = Math.max(most, (c.socket as Socket).writableLength);
+    for (const c of (h.host.supervisor.frontDoor as FrontDoor).context.connections) most = Math.max(most, (c.socket as Socket).writableLength);
     const still = ended === last && ended > 0;
     last = ended;
     return still ? ended : null;

@@ -16,6 +16,8 @@ export interface MetricsSource {
   readonly observatory: Observatory;
   /** Client connections open at the front door now. */
   connections(): number;
+  /** Each front-door thread's load; null when the front door runs on the host's thread. */
+  threads?(): ReadonlyArray<{ readonly thread: number; readonly connections: number; readonly requests: number; readonly inFlight: number; readonly restarts: number }> | null;
 }
 
 interface Metrics {
@@ -41,6 +43,8 @@ function create(): Metrics {
       recycles: counter('paddock_worker_recycles_total', 'Workers recycled, by reason (IIS logEventOnRecycle names).', ['pool', 'reason']),
       rapidFail: counter('paddock_rapid_fail_stops_total', 'Times rapid-fail protection stopped the pool (WAS 5002).', ['pool']),
       cpuLimit: counter('paddock_cpu_limit_actions_total', 'Times the pool exceeded its CPU limit, by the action taken (WAS 5090).', ['pool', 'action']),
+      threadRequests: counter('paddock_front_door_thread_requests_total', 'Requests that ended on each front-door thread (frontDoor.threads above 1).', ['thread']),
+      threadRestarts: counter('paddock_front_door_thread_restarts_total', 'Times a front-door thread failed and was replaced (event 7181).', ['thread']),
       poolCpu: counter('paddock_pool_cpu_seconds_total', 'CPU time (user + system) of the pool\'s worker processes since the host started, exited ones included.', ['pool']),
     },
     g: {
@@ -54,6 +58,8 @@ function create(): Metrics {
       workerCpu: gauge('paddock_worker_cpu_seconds', 'CPU time (user + system) of a worker.', ['pool', 'worker']),
       workerRequests: gauge('paddock_worker_requests', 'Requests a worker has served.', ['pool', 'worker']),
       connections: gauge('paddock_front_door_connections', 'Client connections open at the front door.'),
+      threadConnections: gauge('paddock_front_door_thread_connections', 'Client connections open on each front-door thread.', ['thread']),
+      threadInFlight: gauge('paddock_front_door_thread_in_flight_requests', 'Requests each front-door thread holds on workers now.', ['thread']),
       loopP50: gauge('paddock_host_event_loop_delay_p50_seconds', 'Median event-loop delay of the host since the previous scrape.'),
       loopP99: gauge('paddock_host_event_loop_delay_p99_seconds', '99th percentile event-loop delay of the host since the previous scrape.'),
       loopMax: gauge('paddock_host_event_loop_delay_max_seconds', 'Longest event-loop delay of the host since the previous scrape.'),
@@ -115,6 +121,13 @@ export async function renderMetrics(source: MetricsSource): Promise<string> {
   for (const [pool, byReason] of k.recycles) for (const [reason, n] of byReason) c.recycles.inc({ pool, reason }, n);
   for (const [pool, byAction] of k.cpuLimitActions) for (const [action, n] of byAction) c.cpuLimit.inc({ pool, action }, n);
   g.connections.set(source.connections());
+  for (const t of source.threads?.() ?? []) {
+    const thread = String(t.thread);
+    g.threadConnections.set({ thread }, t.connections);
+    g.threadInFlight.set({ thread }, t.inFlight);
+    c.threadRequests.inc({ thread }, t.requests);
+    c.threadRestarts.inc({ thread }, t.restarts);
+  }
   const loop = obs.takeLoopDelay();
   g.loopP50.set(loop.p50);
   g.loopP99.set(loop.p99);

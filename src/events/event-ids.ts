@@ -68,6 +68,10 @@ export const EventIds = Object.freeze({
   WebGardenShrunk: 7173,
   /** The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close. */
   OpenFilesExhausted: 7172,
+  /** The front door runs in front-door threads (how many in details). */
+  FrontDoorThreads: 7180,
+  /** A front-door thread failed and was replaced; the other threads' connections went on. */
+  FrontDoorThreadFailed: 7181,
   /** The host's open-file limit at start: raised to the hard limit, or why not. */
   OpenFileLimit: 7120,
   /** The front door serves listening sockets passed by systemd (socket activation). */
@@ -148,6 +152,8 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7171: 'The crash index was damaged: moved aside to crashes/index.db.corrupt-TIME, a fresh one opened and the reports on disk indexed again.',
   7172: 'The host ran out of file descriptors (EMFILE/ENFILE): new clients are refused until some close; once per burst, with RLIMIT_NOFILE in details.',
   7173: 'A reload lowered maxProcesses: the workers past it drain, finishing the requests in hand (workers in details).',
+  7180: 'The front door runs in front-door threads, each with its own listeners on every binding (SO_REUSEPORT); how many in details.',
+  7181: 'A front-door thread failed (error in details) and was replaced; its own client connections closed, the other threads\' went on.',
   7120: 'Open-file limit at start: raised to the hard limit, or why not (soft and hard limits in details).',
   7121: 'The front door serves listening sockets passed by systemd (socket activation); descriptors and addresses in details.',
   7122: 'systemd asked for readiness notifications (NOTIFY_SOCKET) that the host cannot send; the reason is in details.',
@@ -168,7 +174,7 @@ const descriptions: Readonly<Record<EventId, string>> = {
   7240: 'A pool\'s command names a program that is not installed or not on PATH; the pool was stopped, the others go on.',
 };
 
-const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7172, 7240]);
+const errors: ReadonlySet<number> = new Set([5002, 5009, 5010, 5011, 5012, 5013, 5021, 5093, 5090, 7010, 7162, 7172, 7181, 7240]);
 const warnings: ReadonlySet<number> = new Set([5074, 5075, 5076, 5077, 5117, 5078, 5079, 5080, 7004, 7005, 7006, 7101, 7102, 7103, 7110, 7112, 7122, 7160, 7161, 7163, 7170, 7171]);
 
 /** The level an event is written at unless its writer says otherwise (IIS: Error / Warning / Information). */

@@ -30,10 +30,15 @@ export interface AccessLogOptions {
   readonly flushMs?: number;
   /** `#Software:` of the W3C header. */
   readonly software?: string;
+  /** Given every whole batch instead of the listeners and the file (a front-door thread hands it to the host's log). */
+  readonly sink?: (batch: readonly RequestRecord[]) => void;
 }
 
+/** What a batch's listeners read of each request (front-door threads hand over no more). */
+export type RequestFigures = Pick<RequestRecord, 'pool' | 'status' | 'queueMs' | 'ttfbMs' | 'totalMs'>;
+
 /** Told about every batch of records, in order; must not throw (a throw is swallowed). */
-export type BatchListener = (batch: readonly RequestRecord[]) => void;
+export type BatchListener = (batch: readonly RequestFigures[]) => void;
 
 /** A batch is formatted early once it holds this many records, so memory stays bounded under load. */
 const MAX_BATCH = 4096;
@@ -49,11 +54,13 @@ export class AccessLog {
   #batch: RequestRecord[] = [];
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  readonly #sink: ((batch: readonly RequestRecord[]) => void) | null;
 
   constructor(options: AccessLogOptions) {
     this.file = options.file;
     this.format = options.format;
     this.#flushMs = options.flushMs ?? 100;
+    this.#sink = options.sink ?? null;
     if (options.format === 'off') {
       this.#file = null;
       this.#formatter = null;
@@ -95,12 +102,19 @@ export class AccessLog {
     };
   }
 
-  #flush(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    const batch = this.#batch;
-    if (batch.length === 0) return;
-    this.#batch = [];
+  /**
+   * A batch a front-door thread formatted: its lines go to the file, its figures to the listeners,
+   * after what this log holds itself.
+   */
+  appendFormatted(chunks: readonly Uint8Array[], figures: readonly RequestFigures[]): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#tell(figures);
+    if (this.#file === null) return;
+    for (const chunk of chunks) this.#file.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  #tell(batch: readonly RequestFigures[]): void {
     for (const fn of this.#listeners) {
       try {
         fn(batch);
@@ -108,6 +122,16 @@ export class AccessLog {
         // a figure that cannot be counted must not cost the log its lines
       }
     }
+  }
+
+  #flush(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    if (this.#sink !== null) return this.#sink(batch);
+    this.#tell(batch);
     if (this.#formatter === null || this.#file === null) return;
     for (const chunk of this.#formatter.encode(batch)) this.#file.write(chunk);
   }

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Connector, Refusal } from '../pools/lease.ts';
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { UpstreamConnection } from './upstream-pool.ts';
 import type { Observation } from './request-observation.ts';
@@ -69,7 +69,7 @@ export interface ClientExchange {
   readonly raw: Buffer;
   /** When it got a worker, which one, when its first byte went out: for the access log and /metrics. */
   readonly observation: Observation;
-  readonly pool: Pool;
+  readonly pool: PoolDoor;
   /** When the head was complete (epoch ms). */
   readonly startedAt: number;
   /** The whole request body has been read from the client. */

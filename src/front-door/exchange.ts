@@ -13,7 +13,7 @@ import type { RequestHead, ResponseHead } from './http-parser.ts';
 import { parseResponseHead, responseBodyKind } from './http-parser.ts';
 import { ChunkedScanner } from './chunked.ts';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-pool.ts';
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
 import { buildForwardedHead } from './forwarded-head.ts';
 import type { MountedApp } from './forwarded-prefix.ts';
@@ -32,7 +32,7 @@ const maxEarlyBody = 64 * 1024;
 /** A request in flight. */
 export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, UpstreamHandler {
   readonly owner: ExchangeOwner;
-  readonly pool: Pool;
+  readonly pool: PoolDoor;
   readonly head: RequestHead;
   readonly raw: Buffer;
   readonly observation = new Observation();
@@ -67,7 +67,7 @@ export class Exchange implements ClientExchange, Waiter<UpstreamConnection>, Ups
   #finished = false;
   #status = 0;
 
-  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
+  constructor(owner: ExchangeOwner, pool: PoolDoor, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
     this.owner = owner;
     this.pool = pool;
     this.head = head;

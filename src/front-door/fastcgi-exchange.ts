@@ -16,7 +16,7 @@
 import type { Socket } from 'node:net';
 import type { RequestHead } from './http-parser.ts';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-pool.ts';
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { Lease, LeasedWorker, LeaseOutcome, Refusal, Waiter } from '../pools/lease.ts';
 import { BODY_MORE, type BodyFeed, type ClientExchange, type ExchangeOwner } from './exchange-owner.ts';
 import { Observation } from './request-observation.ts';
@@ -46,7 +46,7 @@ function connectionFacts(owner: ExchangeOwner): CgiConnectionFacts {
 /** A request in flight to a FastCGI worker. */
 export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnection>, UpstreamHandler {
   readonly owner: ExchangeOwner;
-  readonly pool: Pool;
+  readonly pool: PoolDoor;
   readonly head: RequestHead;
   readonly raw: Buffer;
   readonly observation = new Observation();
@@ -76,7 +76,7 @@ export class FastCgiExchange implements ClientExchange, Waiter<UpstreamConnectio
   #finished = false;
   #status = 0;
 
-  constructor(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
+  constructor(owner: ExchangeOwner, pool: PoolDoor, head: RequestHead, raw: Buffer, app: MountedApp | null = null) {
     this.owner = owner;
     this.pool = pool;
     this.head = head;

@@ -2,7 +2,7 @@
  * What client connections read: routes, pools, the upstream connections, the access log, and the
  * one hook every finished request goes through. Swapped in part on reload.
  */
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { AccessLog } from './access-log.ts';
 import type { Router } from './router.ts';
 import type { Upstreams } from './upstreams.ts';
@@ -24,7 +24,7 @@ export interface FrontDoorContext {
   limits: { connectionTimeout: number; headerWaitTimeout: number; entityBodyTimeout?: number };
   /** The connections reading a request body, swept for webLimits.entityBodyTimeout. */
   readonly bodyWatch?: BodyWatch;
-  readonly pools: ReadonlyMap<string, Pool>;
+  readonly pools: ReadonlyMap<string, PoolDoor>;
   /** Keep-alive connections to the workers, for the HTTP upstream protocol. */
   readonly upstreams: Upstreams;
   /** Kept connections to FastCGI workers (FCGI_KEEP_CONN), for the FastCGI upstream protocol. */

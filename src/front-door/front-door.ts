@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Binding, SiteConfig, TlsConfig } from '../config/types.ts';
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { AccessLog } from './access-log.ts';
 import { ClientConnection } from './client-connection.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
@@ -23,10 +23,14 @@ export type { FrontDoorContext } from './front-door-context.ts';
 export class FrontDoor {
   readonly context: FrontDoorContext;
   readonly #servers: Server[] = [];
+  /** Told about a bug met on a connection (the connection is closed; the front door goes on). */
+  set onInternalError(fn: ((err: Error) => void) | null) {
+    this.context.onInternalError = fn ?? undefined;
+  }
   /** Told once per burst of EMFILE/ENFILE (the host writes event 7172). */
   onOutOfFiles: ((burst: OutOfFilesBurst) => void) | null = null;
 
-  constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, Pool>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
+  constructor(sites: readonly SiteConfig[], pools: ReadonlyMap<string, PoolDoor>, accessLog: AccessLog, limits: FrontDoorContext['limits']) {
     const bodyWatch = new BodyWatch(() => this.context.limits.entityBodyTimeout ?? 0);
     const openFiles = new OpenFiles({ onBurst: (burst) => this.onOutOfFiles?.(burst) });
     this.context = { router: new Router(sites), limits, pools, upstreams: new Upstreams(), fastcgiUpstreams: new FastCgiUpstreams(), accessLog, connections: new Set(), bodyWatch, openFiles };
@@ -41,9 +45,10 @@ export class FrontDoor {
   /**
    * Listens on every binding; rejects with the binding that failed. Sockets passed by systemd
    * (socket activation, service/listen-fds.ts) serve the bindings they are bound to, and any other
-   * passed socket is served as well, as plain HTTP.
+   * passed socket is served as well, as plain HTTP. `reusePort`: every front-door thread listens
+   * on the same addresses (SO_REUSEPORT), and the kernel spreads new connections over them.
    */
-  async listen(bindings: readonly Binding[], tls: TlsConfig | null = null, inherited: readonly InheritedSocket[] = []): Promise<Array<{ host: string; port: number; tls: boolean }>> {
+  async listen(bindings: readonly Binding[], tls: TlsConfig | null = null, inherited: readonly InheritedSocket[] = [], options: { reusePort?: boolean } = {}): Promise<Array<{ host: string; port: number; tls: boolean }>> {
     const bound: Array<{ host: string; port: number; tls: boolean }> = [];
     const secure = bindings.some((b) => b.tls) ? readTls(tls) : null;
     const { forBinding, extra } = matchInheritedSockets(inherited, bindings);
@@ -69,7 +74,7 @@ export class FrontDoor {
       const where = fd === null ? `${b.host}:${b.port}` : `the socket passed as descriptor ${fd}`;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err) => reject(new Error(`cannot listen on ${where}: ${err.message}`)));
-        server.listen(fd === null ? { host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096 } : { fd }, () => resolve());
+        server.listen(fd === null ? { host: b.host === '' ? undefined : b.host, port: b.port, backlog: 4096, reusePort: options.reusePort === true } : { fd }, () => resolve());
       });
       server.on('error', (err) => {
         // libuv accepts and closes what is pending when accept(2) meets EMFILE; the front door
@@ -100,6 +105,21 @@ export class FrontDoor {
    */
   async quiesce(graceMs: number): Promise<void> {
     await Promise.all([...this.context.connections].map((c) => c.quiesce(graceMs)));
+  }
+
+  /** `paddock drain`: every answer closes its keep-alive connection. */
+  setDraining(on: boolean): void {
+    this.context.draining = on;
+  }
+
+  /** Client connections open. */
+  connectionCount(): number {
+    return this.context.connections.size;
+  }
+
+  /** The front door runs on the host's thread: no front-door thread has a load of its own. */
+  loads(): null {
+    return null;
   }
 
   /** Closes every client connection now. */

@@ -3,7 +3,7 @@
  * socket (exchange.ts), or FastCGI's responder role (fastcgi/fastcgi-exchange.ts), each a
  * ClientExchange with its own Connector for its leases.
  */
-import type { Pool } from '../pools/pool.ts';
+import type { PoolDoor } from '../pools/pool-door.ts';
 import type { RequestHead } from './http-parser.ts';
 import type { ClientExchange, ExchangeOwner } from './exchange-owner.ts';
 import { Exchange } from './exchange.ts';
@@ -11,7 +11,7 @@ import type { MountedApp } from './forwarded-prefix.ts';
 import { FastCgiExchange } from './fastcgi-exchange.ts';
 
 /** The exchange that carries `head` (read from `raw`) to a worker of `pool`, for the app it was routed to. */
-export function openExchange(owner: ExchangeOwner, pool: Pool, head: RequestHead, raw: Buffer, app: MountedApp | null = null): ClientExchange {
+export function openExchange(owner: ExchangeOwner, pool: PoolDoor, head: RequestHead, raw: Buffer, app: MountedApp | null = null): ClientExchange {
   if (pool.config.protocol === 'fastcgi') return new FastCgiExchange(owner, pool, head, raw, app);
   return new Exchange(owner, pool, head, raw, app);
 }

@@ -13,6 +13,8 @@ import { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import { Supervisor, type SupervisorParts } from './supervisor.ts';
 import { FrontDoor } from '../front-door/front-door.ts';
+import { FrontDoorThreads } from '../front-door/front-door-threads.ts';
+import { ThreadDispatch } from '../dispatch/thread-dispatch.ts';
 import { AccessLog } from '../front-door/access-log.ts';
 import type { Pool } from '../pools/pool.ts';
 import { Diagnostics, type DiagnosticsOptions } from '../diagnostics/diagnostics.ts';
@@ -65,8 +67,31 @@ function buildFrontDoor(config: HostConfig, events: EventLog): SupervisorParts {
     },
   });
   const pools = new Map<string, Pool>();
-  const frontDoor = new FrontDoor(config.sites, pools, accessLog, { ...config.webLimits });
-  frontDoor.context.onInternalError = (err) => {
+  const threads = config.frontDoor.threads;
+  let frontDoor: FrontDoor | FrontDoorThreads;
+  let dispatch: ThreadDispatch | null = null;
+  if (threads > 1) {
+    // The shared table holds twice the pools the configuration has (reloads add some), and room for
+    // every pool's web garden to be replaced over and over before exited workers' slots are reused.
+    const poolCount = Object.keys(config.pools).length;
+    const workerCount = Object.values(config.pools).reduce((n, p) => n + p.processModel.maxProcesses, 0);
+    dispatch = new ThreadDispatch({ threads, pools: Math.max(64, poolCount * 2), workers: Math.max(256, workerCount * 4) });
+    const t = new FrontDoorThreads(threads, {
+      dispatch,
+      sites: config.sites,
+      limits: { ...config.webLimits },
+      accessLog,
+      accessFormat: config.logs.accessFormat,
+      includeQueryStrings: config.logs.includeQueryStrings,
+    });
+    t.onThreadFailed = (thread, err, code) => {
+      events.write({ id: EventIds.FrontDoorThreadFailed, message: `Front-door thread ${thread} failed (${err?.message ?? `exit code ${code}`}) and was replaced; its own client connections closed, the other threads' went on.`, details: { thread, error: err?.message ?? null, stack: err?.stack ?? null, exitCode: code } });
+    };
+    frontDoor = t;
+  } else {
+    frontDoor = new FrontDoor(config.sites, pools, accessLog, { ...config.webLimits });
+  }
+  frontDoor.onInternalError = (err) => {
     events.write({ id: EventIds.InternalError, message: `Internal error on a client connection (closed; the front door goes on): ${err.message}`, details: { stack: err.stack ?? null } });
   };
   frontDoor.onOutOfFiles = (b) => {
@@ -77,7 +102,7 @@ function buildFrontDoor(config: HostConfig, events: EventLog): SupervisorParts {
       details: { code: b.code, where: b.where, rlimitNofile: b.limit === null ? null : { soft: jsonLimit(b.limit.soft), hard: jsonLimit(b.limit.hard) }, connections: b.connections, reserveReleased: b.released },
     });
   };
-  return { frontDoor, accessLog, pools };
+  return { frontDoor, accessLog, pools, dispatch };
 }
 
 /** Starts a host from a loaded config; used by `paddock run` and by tests. */
@@ -116,7 +141,7 @@ export async function startHost(
     events,
     limits: () => supervisor.config.drain,
     activity: () => activityOf(supervisor.pools()),
-    setClosing: (closing) => { supervisor.frontDoor.context.draining = closing; },
+    setClosing: (closing) => supervisor.frontDoor.setDraining(closing),
     finish: () => void stop(),
   });
   let adminToken: AdminTokenFile | null = null;

@@ -18,6 +18,8 @@ import { EventIds } from '../events/event-ids.ts';
 import { PoolOutputLog } from '../events/output-log.ts';
 import { Pool, type PoolDiagnostics } from '../pools/pool.ts';
 import type { FrontDoor } from '../front-door/front-door.ts';
+import type { FrontDoorThreads } from '../front-door/front-door-threads.ts';
+import type { ThreadDispatch } from '../dispatch/thread-dispatch.ts';
 import type { AccessLog } from '../front-door/access-log.ts';
 import { renderMetrics } from '../admin/metrics.ts';
 import { Observatory } from '../admin/observe/observatory.ts';
@@ -51,8 +53,10 @@ export function runDirFor(dataDir: string): string {
 
 /** What the host builds and hands to the supervisor. */
 export interface SupervisorParts {
-  /** The front door, routing to `pools`. */
-  readonly frontDoor: FrontDoor;
+  /** The front door, routing to `pools`: on this thread, or in front-door threads. */
+  readonly frontDoor: FrontDoor | FrontDoorThreads;
+  /** With front-door threads: the shared table the pools publish their workers to. */
+  readonly dispatch: ThreadDispatch | null;
   readonly accessLog: AccessLog;
   /** The map the front door routes to, empty: the supervisor adds the pools. */
   readonly pools: Map<string, Pool>;
@@ -65,7 +69,8 @@ export class Supervisor implements HostControl {
   readonly startedAt = new Date().toISOString();
   /** The pools by name: the same map the front door routes to. */
   readonly poolMap: Map<string, Pool>;
-  readonly frontDoor: FrontDoor;
+  readonly frontDoor: FrontDoor | FrontDoorThreads;
+  readonly dispatch: ThreadDispatch | null;
   readonly accessLog: AccessLog;
   /** Request figures, history and event counters for /metrics, the dashboard and `paddock top`. */
   readonly observatory: Observatory;
@@ -89,6 +94,7 @@ export class Supervisor implements HostControl {
     this.events = events;
     this.poolMap = parts.pools;
     this.frontDoor = parts.frontDoor;
+    this.dispatch = parts.dispatch;
     this.accessLog = parts.accessLog;
     this.#diagnostics = diagnostics;
     // Crash reports carry the last lines a worker wrote; the output logs hold them.
@@ -125,6 +131,7 @@ export class Supervisor implements HostControl {
       diagnostics: this.#diagnostics,
       identityOf: (p) => this.identities.resolve(p),
       cgroups: this.cgroups,
+      dispatch: this.dispatch,
     });
     this.poolMap.set(config.name, pool);
     return pool;
@@ -161,6 +168,7 @@ export class Supervisor implements HostControl {
 
   #onTick(): void {
     const now = Date.now();
+    this.dispatch?.sweepSlots();
     for (const pool of this.poolMap.values()) {
       try {
         pool.tick(now);
@@ -231,7 +239,7 @@ export class Supervisor implements HostControl {
   }
 
   metrics(): Promise<string> {
-    return renderMetrics({ observatory: this.observatory, connections: () => this.frontDoor.context.connections.size });
+    return renderMetrics({ observatory: this.observatory, connections: () => this.frontDoor.connectionCount(), threads: () => this.frontDoor.loads() });
   }
 
   history(pool?: string): HistorySnapshot {
@@ -327,6 +335,7 @@ export class Supervisor implements HostControl {
       this.poolMap.delete(name);
       this.events.write({ id: EventIds.PoolRemovedByConfig, pool: name, message: `Pool '${name}' was removed by a configuration reload; its workers drain.` });
       await pool.shutdown();
+      pool.detach();
       await this.cgroups.removePool(name);
       await this.#outputs.get(name)?.close();
       this.#outputs.delete(name);

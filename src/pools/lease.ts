@@ -9,7 +9,7 @@
  * (FastCGI) brings its own connector and leaves the pool as it is.
  */
 import type { WorkerAddress } from '../supervisor/worker-port.ts';
-import type { ConnectionsVerdict, ExitFacts, RequestInHand, WorkerProcess } from '../supervisor/worker-process.ts';
+import type { ConnectionsVerdict, ExitFacts, RequestEnd, RequestInHand } from '../supervisor/worker-process.ts';
 import type { WorkerState } from '../supervisor/worker-state.ts';
 import type { HeldRequest } from './policy/request-limits.ts';
 
@@ -41,6 +41,17 @@ export interface LeasedWorker {
   readonly exited: Promise<ExitFacts>;
   /** Calls `fn` whenever the worker's connections must close (see WorkerProcess.watchConnections). */
   watchConnections(fn: (verdict: ConnectionsVerdict) => void): void;
+}
+
+/**
+ * The worker side of a lease: the worker process itself on the host's thread, or a front-door
+ * thread's mirror of it over the shared table (front-door/worker-mirror.ts).
+ */
+export interface LeaseWorker extends LeasedWorker {
+  readonly pool: { readonly diagnostics: { readonly includeQueryStrings: boolean } };
+  beginRequest(request: RequestInHand): void;
+  beginTunnel(request: RequestInHand): void;
+  endRequest(request: RequestInHand, end: RequestEnd): void;
 }
 
 /** The keep-alive connections of one front door (front-door/upstreams.ts is the HTTP one). */
@@ -90,13 +101,13 @@ export interface Refusal {
 }
 
 /** Told when a lease ends (the pool: count it, maybe recycle, serve the next waiter). */
-export type LeaseEnded = (worker: WorkerProcess, lease: Lease, outcome: LeaseOutcome) => void;
+export type LeaseEnded<W extends LeaseWorker = LeaseWorker> = (worker: W, lease: Lease, outcome: LeaseOutcome) => void;
 
 /** One request's hold on one worker. */
 export class Lease<C = unknown> implements RequestInHand, HeldRequest {
-  readonly #worker: WorkerProcess;
+  readonly #worker: LeaseWorker;
   readonly #waiter: Waiter<C>;
-  readonly #ended: LeaseEnded;
+  readonly #ended: LeaseEnded<never>;
   /** The front door's connection to the worker, for this request only. */
   readonly connection: C;
   /** When the pool granted the worker (the pool's clock): the request limits measure from here. */
@@ -105,7 +116,8 @@ export class Lease<C = unknown> implements RequestInHand, HeldRequest {
   #released = false;
   #responseStarted = false;
 
-  constructor(worker: WorkerProcess, waiter: Waiter<C>, ended: LeaseEnded, grantedAt = 0) {
+  /** `ended` is told with `worker` itself, whichever kind of LeaseWorker it is. */
+  constructor(worker: LeaseWorker, waiter: Waiter<C>, ended: LeaseEnded<never>, grantedAt = 0) {
     this.#worker = worker;
     this.#waiter = waiter;
     this.#ended = ended;
@@ -165,6 +177,6 @@ export class Lease<C = unknown> implements RequestInHand, HeldRequest {
     this.#released = true;
     this.#waiter.connector.release(this.connection, outcome);
     this.#worker.endRequest(this, outcome === 'workerDied' && !this.#tunnel ? 'abandoned' : this.#tunnel ? 'tunnelEnded' : 'ended');
-    this.#ended(this.#worker, this as Lease, outcome);
+    this.#ended(this.#worker as never, this as Lease, outcome);
   }
 }

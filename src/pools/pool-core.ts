@@ -16,7 +16,7 @@
 import type { PoolConfig } from '../config/types.ts';
 import { isLive } from '../supervisor/worker-state.ts';
 import { transitionPool, type PoolState, type PoolStopReason } from './pool-state.ts';
-import { RequestQueue } from './request-queue.ts';
+import { RequestQueue, type PoolQueue } from './request-queue.ts';
 import type { Refusal, RefusalReason, Waiter } from './lease.ts';
 import { Recycler, type RecycleHost } from './recycler.ts';
 import { RapidFailWindow, type FailureKind } from './policy/rapid-fail.ts';
@@ -34,6 +34,12 @@ export type { HeldProbe } from './request-sweep.ts';
 export type { CoreWorker, ExitSummary, PoolEffects } from './pool-core-effects.ts';
 export type { MemoryProbe } from './worker-checks.ts';
 
+/** Counts kept outside the core (front-door threads, in the shared table). */
+export interface SharedCounts {
+  requests(): number;
+  refused(): Readonly<Record<string, number>>;
+}
+
 const stopReasonRefusal: Record<Exclude<PoolStopReason, null>, RefusalReason> = {
   admin: 'Disabled',
   rapidFail: 'AppOffline',
@@ -47,7 +53,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   #config: PoolConfig;
   #state: PoolState = 'stopped';
   #stopReason: PoolStopReason = 'admin';
-  readonly queue: RequestQueue;
+  readonly queue: PoolQueue;
   #requests = 0;
   readonly #refused: Record<string, number> = {};
   readonly #workers: W[] = [];
@@ -69,12 +75,20 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
     this.#effects.grant(waiter, worker);
   };
 
-  /** `now` is the pool's clock (epoch ms). */
-  constructor(config: PoolConfig, now: () => number, effects: PoolEffects<W, R>) {
+  /** Requests granted and refused elsewhere (the front-door threads count them in the shared table). */
+  readonly #counted: SharedCounts | null;
+
+  /**
+   * `now` is the pool's clock (epoch ms). With front-door threads, `shared` gives the queue the
+   * threads hold and the counts they keep: the core then decides the pool's life, and the threads
+   * grant workers.
+   */
+  constructor(config: PoolConfig, now: () => number, effects: PoolEffects<W, R>, shared: { queue: PoolQueue; counts: SharedCounts } | null = null) {
     this.#config = config;
     this.#now = now;
     this.#effects = effects;
-    this.queue = new RequestQueue(config.queueLength);
+    this.queue = shared?.queue ?? new RequestQueue(config.queueLength);
+    this.#counted = shared?.counts ?? null;
     this.#rapidFail = makeWindow(config);
     const core = this;
     const host: RecycleHost<W> = {
@@ -119,11 +133,14 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
   }
   /** Requests granted a worker since the pool was made. */
   get requests(): number {
-    return this.#requests;
+    return this.#requests + (this.#counted?.requests() ?? 0);
   }
   /** Refused requests by reason. */
   get refused(): Readonly<Record<string, number>> {
-    return this.#refused;
+    if (this.#counted === null) return this.#refused;
+    const out: Record<string, number> = { ...this.#refused };
+    for (const [k, n] of Object.entries(this.#counted.refused())) out[k] = (out[k] ?? 0) + n;
+    return out;
   }
   /** Whether the pool can take a request now (for /health/pools/:name). */
   get available(): boolean {
@@ -269,6 +286,16 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
     return worker;
   }
 
+  /** A front-door thread holds a request that waits, or a web garden is under traffic: start one more worker if the pool may. */
+  demand(): void {
+    this.#demandStart();
+  }
+
+  /** Whether a demand would start a worker now (the threads ask only then). */
+  get wouldGrow(): boolean {
+    return this.#state === 'started' && !this.#retryPending && demandStart(this.active(), this.#config.processModel.maxProcesses);
+  }
+
   /** Starts a worker for waiting requests, while below maxProcesses (on-demand start). */
   #demandStart(): void {
     if (this.#state !== 'started' || this.#retryPending) return;
@@ -401,6 +428,7 @@ export class PoolCore<W extends CoreWorker, R extends HeldRequest = HeldRequest>
 
   /** Checks the invariants stated at the top of this file; throws on a violation. */
   verifyInvariants(name: string): void {
+    if (!this.queue.local) return; // the threads hold the queue: they keep its invariants
     if (this.#state === 'stopped') {
       if (this.queue.length > 0) throw new Error(`pool ${name}: stopped with ${this.queue.length} queued`);
       if (this.#workers.some((w) => isLive(w.state) && w.state !== 'draining')) throw new Error(`pool ${name}: stopped with a live worker`);

@@ -32,6 +32,8 @@ import type { HostCgroups } from '../supervisor/cgroups/host-cgroups.ts';
 import { PoolCgroup } from './pool-cgroup.ts';
 import { ChildOomWatch } from './child-oom-watch.ts';
 import { idleEvent, replacementFailedEvent, type WorkerEvent } from './worker-events.ts';
+import type { ThreadDispatch } from '../dispatch/thread-dispatch.ts';
+import { PoolLink } from './pool-link.ts';
 
 /** What a pool needs from the host: the event log, output logs, a run directory, diagnostics. */
 export interface PoolServices {
@@ -46,6 +48,8 @@ export interface PoolServices {
   identityOf(pool: PoolConfig): Identity;
   /** The host's cgroups (a cgroup per pool, one per worker inside it); null or disabled: process groups only. */
   readonly cgroups?: HostCgroups | null;
+  /** With front-door threads: the shared table the threads grant workers from (null: the front door is on this thread). */
+  readonly dispatch?: ThreadDispatch | null;
 }
 
 /** The diagnostics hooks a pool calls; the diagnostics module implements them. */
@@ -95,6 +99,8 @@ export class Pool {
   readonly #starts: WorkerStartHost;
   readonly #wiring: WorkerWiringHost;
   readonly #childOoms = new ChildOomWatch((w, e) => void this.#workerEvent(w, e));
+  /** The link to the front-door threads, when they grant the workers. */
+  readonly #link: PoolLink | null;
 
   constructor(config: PoolConfig, services: PoolServices) {
     this.#services = services;
@@ -102,8 +108,16 @@ export class Pool {
     this.#cgroup = new PoolCgroup(services.cgroups ?? null, () => this.config, (message, err) => {
       this.#event(EventIds.InternalError, message, { level: 'warning', details: { error: err.message } });
     });
-    this.#core = new PoolCore(config, services.now, this.#effects());
     const pool = this;
+    this.#link = services.dispatch ? new PoolLink(services.dispatch, config, {
+      get core() { return pool.#core; },
+      requestEvents: this.#requestEvents,
+      now: services.now,
+      applicationStderr: (workerId, data) => this.applicationStderr(workerId, data),
+      blocked: (worker, labels) => void this.#onBlocked(worker, labels),
+      drainTimedOut: (worker, limitMs) => void worker.drain(`requestTimeout: a FastCGI request ran past ${limitMs} ms`),
+    }) : null;
+    this.#core = new PoolCore(config, services.now, this.#effects(), this.#link === null ? null : { queue: this.#link.queue, counts: this.#link.counts });
     this.#starts = {
       runDir: services.runDir,
       cgroup: this.#cgroup,
@@ -174,6 +188,7 @@ export class Pool {
   /** Starts the pool: it takes requests again; AlwaysRunning pools start their workers now. */
   start(byAdmin: boolean): void {
     if (!this.#core.start()) return;
+    this.#link?.publish();
     this.#cpu.cancelRestart();
     if (byAdmin) this.#event(EventIds.PoolStartedByAdmin, `Application pool '${this.name}' was started by an administrator.`);
     this.#armSchedule();
@@ -198,6 +213,7 @@ export class Pool {
     }
     await Promise.all(this.workers.map((w) => w.drain(options.why ?? `pool stopped (${reason})`)));
     this.#core.stopped();
+    this.#link?.publish();
   }
 
   /** Host shutdown: stop, and kill every orphan (they must not outlive the host). */
@@ -325,7 +341,9 @@ export class Pool {
       this.#stopBySelf(cleared.stopReason);
       return null;
     }
-    const worker = new WorkerProcess(`${this.name}-${++workerSeq}`, config, this.#services.now);
+    const held = this.#link?.held();
+    const worker = new WorkerProcess(`${this.name}-${++workerSeq}`, config, this.#services.now, held);
+    if (held !== undefined) this.#link!.attach(worker, held);
     wireWorker(worker, this.#wiring);
     startSequence(worker, config, cleared, replacementFor, this.#starts);
     return worker;
@@ -381,6 +399,7 @@ export class Pool {
 
   /** Periodic work: idle timeout, time and memory triggers, the CPU limit. Called by the host's tick. */
   tick(now: number): void {
+    this.#link?.tick();
     if (this.state !== 'started') return;
     this.#core.tick(now, memoryProbe, this.#held);
     this.#cpu.tick(now);
@@ -391,6 +410,7 @@ export class Pool {
   reconfigure(config: PoolConfig): void {
     const before = this.config.processModel.maxProcesses;
     const drained = this.#core.reconfigure(config);
+    this.#link?.reconfigure(config);
     this.#cgroup.node(); // the kernel limits follow the new configuration
     if (drained.length > 0) {
       const max = config.processModel.maxProcesses;
@@ -399,6 +419,11 @@ export class Pool {
       });
     }
     if (this.state === 'started') this.#armSchedule();
+  }
+
+  /** The pool left the configuration (after its shutdown): the front-door threads forget it. */
+  detach(): void {
+    this.#link?.remove();
   }
 
   /** A read-only view for the admin API. */

@@ -43,8 +43,13 @@ export class RequestEvents {
   /** A lease ended: one its worker dropped at a second death is remembered for that worker's exit. */
   leaseEnded(worker: WorkerProcess, lease: Lease, outcome: LeaseOutcome): void {
     if (outcome !== 'workerDied' || !isPoison(lease.deathsBefore)) return;
+    this.droppedPoison(worker, lease.label);
+  }
+
+  /** `worker` dropped a poison request as its connections broke (a front-door thread's, or a lease here). */
+  droppedPoison(worker: WorkerProcess, label: string): void {
     const list = this.#dropped.get(worker) ?? [];
-    list.push(lease.label);
+    list.push(label);
     this.#dropped.set(worker, list);
   }
 
@@ -63,12 +68,16 @@ export class RequestEvents {
 
   /** Answers the leases 504 (requestTimeout) and writes 7160. */
   timedOut(worker: WorkerProcess, leases: readonly Lease[], limitMs: number): void {
-    const labels = leases.map((l) => l.label);
+    this.timedOutLabels(worker, leases.map((l) => l.label), limitMs);
+    for (const lease of leases) lease.expire(limitMs);
+  }
+
+  /** Writes 7160 for requests already answered 504 (by a front-door thread, or by timedOut). */
+  timedOutLabels(worker: WorkerProcess, labels: readonly string[], limitMs: number): void {
     this.#write(EventIds.RequestTimedOut, `${labels.length} request(s) on worker ${worker.id} (pid ${worker.pid}) got no response head within requestTimeout (${limitMs} ms) and were answered 504: ${listed(labels)}.`, {
       worker,
       details: { requestTimeoutMs: limitMs, requests: labels.slice(0, labelsListed), count: labels.length },
     });
-    for (const lease of leases) lease.expire(limitMs);
   }
 
   queueTimedOut(count: number, limitMs: number): void {

@@ -9,8 +9,29 @@ import type { Refusal, Waiter } from './lease.ts';
 
 export type { Refusal, RefusalReason, Waiter } from './lease.ts';
 
+/**
+ * What the pool core reads and asks of its queue. RequestQueue holds the waiters itself; with
+ * front-door threads, each thread holds its own and the core sees their count in the shared table
+ * (pools/shared-queue.ts).
+ */
+export interface PoolQueue {
+  capacity: number;
+  readonly length: number;
+  readonly full: boolean;
+  /** The waiters are held here (false: in the front-door threads, out of the core's reach). */
+  readonly local: boolean;
+  push(waiter: Waiter, now?: number): void;
+  remove(waiter: Waiter): boolean;
+  readonly oldestAt: number | null;
+  takeExpired(expired: (queuedAt: number) => boolean): Waiter[];
+  dispatch<W>(pick: (exclude: object | null) => W | null, grant: (waiter: Waiter, worker: W) => void | boolean): void;
+  refuseAll(refusal: Refusal): void;
+  readonly waitingForAny: boolean;
+}
+
 /** A bounded FIFO of waiters, each with the time it was queued (parallel arrays: no object per entry). */
-export class RequestQueue {
+export class RequestQueue implements PoolQueue {
+  readonly local = true;
   readonly #items: Waiter[] = [];
   readonly #at: number[] = [];
   capacity: number;
@@ -54,8 +75,12 @@ export class RequestQueue {
     return this.#items.splice(0, n);
   }
 
-  /** Hands waiters, in order, to `grant` while `pick` finds a worker for them. */
-  dispatch<W>(pick: (exclude: object | null) => W | null, grant: (waiter: Waiter, worker: W) => void): void {
+  /**
+   * Hands waiters, in order, to `grant` while `pick` finds a worker for them. A `grant` that
+   * returns false could not take the worker after all (another thread took its last place): the
+   * waiter keeps its place and the dispatch stops.
+   */
+  dispatch<W>(pick: (exclude: object | null) => W | null, grant: (waiter: Waiter, worker: W) => void | boolean): void {
     for (let i = 0; i < this.#items.length; ) {
       const waiter = this.#items[i];
       const worker = pick(waiter.exclude);
@@ -65,8 +90,12 @@ export class RequestQueue {
         continue;
       }
       this.#items.splice(i, 1);
-      this.#at.splice(i, 1);
-      grant(waiter, worker);
+      const at = this.#at.splice(i, 1)[0];
+      if (grant(waiter, worker) === false) {
+        this.#items.splice(i, 0, waiter);
+        this.#at.splice(i, 0, at);
+        return;
+      }
     }
   }
 

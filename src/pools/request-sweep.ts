@@ -9,7 +9,7 @@
 import type { PoolConfig } from '../config/types.ts';
 import type { WorkerState } from '../supervisor/worker-state.ts';
 import type { Refusal, RefusalReason } from './lease.ts';
-import type { RequestQueue } from './request-queue.ts';
+import type { PoolQueue } from './request-queue.ts';
 import { blockedRequests, queueWaitExpired, responseOverdue, type HeldRequest } from './policy/request-limits.ts';
 
 /** Where the sweep's decisions go (part of the pool core's effects). */
@@ -31,7 +31,7 @@ export type HeldProbe<W, R extends HeldRequest = HeldRequest> = (worker: W) => I
 /** What the sweep reads of its pool. */
 export interface SweepHost<W> {
   readonly config: PoolConfig;
-  readonly queue: RequestQueue;
+  readonly queue: PoolQueue;
   readonly workers: readonly W[];
   refusal(reason: RefusalReason): Refusal;
   countRefusal(reason: RefusalReason): void;

@@ -22,11 +22,11 @@ import { exitFacts, type ExitFacts } from './worker-exit.ts';
 import { workerCpuSeconds, workerPrivateBytes, workerStats } from './worker-figures.ts';
 import { outOfFiles, releaseOutput, removeSocketFile, signalGroup, spawnChild } from './worker-child.ts';
 import { WorkerProbes } from './worker-probes.ts';
-import { RequestsInHand, type RequestEnd, type RequestInHand } from './worker-requests.ts';
+import { RequestsInHand, type HeldRequests, type RequestEnd, type RequestInHand } from './worker-requests.ts';
 import { Suspension } from './worker-suspension.ts';
 
 export type { ExitFacts } from './worker-exit.ts';
-export type { RequestEnd, RequestInHand } from './worker-requests.ts';
+export type { HeldRequests, RequestEnd, RequestInHand } from './worker-requests.ts';
 
 /**
  * What the owner of a worker's connections must do now: `idle` when the worker takes no new request
@@ -47,7 +47,7 @@ export class WorkerProcess extends EventEmitter {
   #pid: number | null = null;
   #readyAt = 0;
   #lastActivityAt: number;
-  readonly #held = new RequestsInHand();
+  readonly #held: HeldRequests;
   #stopReason: string | null = null;
   #exitFacts: ExitFacts | null = null;
   #child: ChildProcess | null = null;
@@ -65,8 +65,10 @@ export class WorkerProcess extends EventEmitter {
   #cgroup: WorkerCgroup | null = null;
 
   /** `now` is the pool's clock (epoch ms): every time this worker records is read from it. */
-  constructor(id: string, pool: PoolConfig, now: () => number = Date.now) {
+  /** `held`: where its requests are counted (the shared table's counts, with front-door threads). */
+  constructor(id: string, pool: PoolConfig, now: () => number = Date.now, held: HeldRequests = new RequestsInHand()) {
     super();
+    this.#held = held;
     this.id = id;
     this.pool = pool;
     this.#now = now;
@@ -86,6 +88,7 @@ export class WorkerProcess extends EventEmitter {
       missed: (responseTimeMs) => {
         this.#hung = true;
         this.#health = 'unhealthy';
+        this.emit('facts');
         // The requests it holds will not be answered: their connections close now, so a GET goes to
         // another worker at once (the front door retries it), not after the stacks are captured.
         this.#tellConnections('all');
@@ -118,7 +121,7 @@ export class WorkerProcess extends EventEmitter {
   }
   /** The last request granted or finished, or becoming ready (for the idle timeout). */
   get lastActivityAt(): number {
-    return this.#lastActivityAt;
+    return Math.max(this.#lastActivityAt, this.#held.lastActivityAt);
   }
   /** Requests granted to this worker since it started. */
   get requests(): number {
@@ -174,6 +177,7 @@ export class WorkerProcess extends EventEmitter {
 
   #move(to: WorkerState): void {
     this.#state = transitionWorker(this.#state, to);
+    this.emit('facts');
     if (to === 'draining' || to === 'suspended') this.#tellConnections('idle');
     else if (to === 'orphaned' || to === 'stopped') this.#tellConnections('all');
   }
@@ -267,6 +271,7 @@ export class WorkerProcess extends EventEmitter {
         if (this.#suspension.lagFromSuspension(m, this.#now())) break;
         if (this.#state === 'ready' || this.#state === 'starting') {
           this.#health = 'unhealthy';
+          this.emit('facts');
           this.emit('unhealthy', typeof m.reason === 'string' ? m.reason : 'reported unhealthy', m);
         }
         break;
@@ -282,6 +287,7 @@ export class WorkerProcess extends EventEmitter {
     this.#arm(200, () => {
       if (this.#exitFacts !== null || !isLive(this.#state) || this.#expectedExit) return;
       this.#health = 'unhealthy';
+      this.emit('facts');
       this.emit('channelBroken');
     });
   }
@@ -309,6 +315,11 @@ export class WorkerProcess extends EventEmitter {
   endRequest(request: RequestInHand, end: RequestEnd): void {
     if (!this.#held.end(request, end)) return;
     this.#lastActivityAt = this.#now();
+    if (this.#held.busy <= 0) this.emit('idle');
+  }
+
+  /** A front-door thread let go of the worker's last request (its counts are the shared table's): a drain may go on. */
+  requestsIdle(): void {
     if (this.#held.busy <= 0) this.emit('idle');
   }
 

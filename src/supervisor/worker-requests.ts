@@ -14,8 +14,34 @@ export type RequestEnd = 'ended' | 'abandoned' | 'tunnelEnded';
 /** Abandoned requests kept for the crash report, newest last. */
 const abandonedKept = 20;
 
+/**
+ * What a worker knows of the requests it holds. RequestsInHand keeps them itself (the front door on
+ * the host's thread); with front-door threads the counts are the shared table's
+ * (pools/shared-requests.ts) and the requests themselves stay in the threads.
+ */
+export interface HeldRequests {
+  readonly requests: number;
+  readonly inFlight: number;
+  readonly tunnels: number;
+  readonly inHand: ReadonlySet<RequestInHand>;
+  readonly abandoned: readonly string[];
+  readonly busy: number;
+  /** The last request granted or ended, when the counts are kept elsewhere (epoch ms); 0 = not known here. */
+  readonly lastActivityAt: number;
+  begin(request: RequestInHand): void;
+  beginTunnel(request: RequestInHand): void;
+  end(request: RequestInHand, end: RequestEnd): boolean;
+}
+
+/** Keeps at most `abandonedKept` labels, newest last. */
+export function keepAbandoned(list: string[], label: string): void {
+  list.push(label);
+  if (list.length > abandonedKept) list.shift();
+}
+
 /** A worker's requests in hand and its counts of them. */
-export class RequestsInHand {
+export class RequestsInHand implements HeldRequests {
+  readonly lastActivityAt = 0;
   #requests = 0;
   #inFlight = 0;
   #tunnels = 0;
@@ -62,10 +88,7 @@ export class RequestsInHand {
   /** A request left; false when it was not held. An abandoned one is kept for the crash report. */
   end(request: RequestInHand, end: RequestEnd): boolean {
     if (!this.#inHand.delete(request)) return false;
-    if (end === 'abandoned') {
-      this.#abandoned.push(request.label);
-      if (this.#abandoned.length > abandonedKept) this.#abandoned.shift();
-    }
+    if (end === 'abandoned') keepAbandoned(this.#abandoned, request.label);
     if (end === 'tunnelEnded') this.#tunnels--;
     this.#inFlight--;
     return true;

@@ -1,0 +1,53 @@
+/**
+ * A worker's requests as the supervisor sees them with front-door threads: the counts are the
+ * shared table's (every thread's), the requests themselves stay in the threads, and the labels of
+ * those a broken connection abandoned arrive from the threads for the crash report.
+ */
+import type { SharedTable } from '../dispatch/shared-table.ts';
+import { keepAbandoned, type HeldRequests, type RequestInHand } from '../supervisor/worker-requests.ts';
+
+const none: ReadonlySet<RequestInHand> = new Set();
+
+export class SharedRequests implements HeldRequests {
+  readonly #table: SharedTable;
+  /** The worker's slot; -1 until it has one. */
+  slot = -1;
+  readonly #abandoned: string[] = [];
+
+  constructor(table: SharedTable) {
+    this.#table = table;
+  }
+
+  get requests(): number {
+    return this.slot < 0 ? 0 : this.#table.requests(this.slot);
+  }
+  get inFlight(): number {
+    return this.slot < 0 ? 0 : this.#table.inFlight(this.slot);
+  }
+  get tunnels(): number {
+    return this.slot < 0 ? 0 : this.#table.tunnels(this.slot);
+  }
+  get busy(): number {
+    return this.inFlight - this.tunnels;
+  }
+  get lastActivityAt(): number {
+    return this.slot < 0 ? 0 : this.#table.lastActivity(this.slot);
+  }
+  /** The requests are in the threads. */
+  get inHand(): ReadonlySet<RequestInHand> {
+    return none;
+  }
+  get abandoned(): readonly string[] {
+    return this.#abandoned;
+  }
+  /** A thread's request was abandoned by a broken connection. */
+  abandon(label: string): void {
+    keepAbandoned(this.#abandoned, label);
+  }
+  // The threads count begin and end in the table.
+  begin(): void {}
+  beginTunnel(): void {}
+  end(): boolean {
+    return false;
+  }
+}
