@@ -96,11 +96,20 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
       includeQueryStrings: input.logs?.includeQueryStrings ?? false,
     },
     health: { listen: input.health?.listen ?? null, metrics: input.health?.metrics ?? false },
-    frontDoor: { threads: input.frontDoor?.threads ?? HOST_DEFAULTS.frontDoorThreads },
+    frontDoor: { threads: input.frontDoor?.threads ?? defaultThreads() },
     drain: {
       idleTime: input.drain?.idleTime ?? HOST_DEFAULTS.drainIdleTime,
       timeLimit: input.drain?.timeLimit ?? HOST_DEFAULTS.drainTimeLimit,
     },
   };
   return { config, problems };
+}
+
+/**
+ * frontDoor.threads when the file does not say: HOST_DEFAULTS, or PADDOCK_FRONT_DOOR_THREADS
+ * when it is set (the test suite runs its front-door and fault scenarios once more with 2).
+ */
+function defaultThreads(): number {
+  const env = Number(process.env.PADDOCK_FRONT_DOOR_THREADS);
+  return Number.isInteger(env) && env >= 1 && env <= 64 ? env : HOST_DEFAULTS.frontDoorThreads;
 }

@@ -67,9 +67,13 @@ export class ThreadGate implements PoolDoor {
     if (word !== 0) return this.#refuse(refusalOf(word));
     const lease = this.#tryGrant(waiter);
     if (lease !== null) return lease;
-    if (table.queued(this.index) >= table.queueCapacity(this.index)) return this.#refuse({ reason: 'QueueFull', reset: false });
-    this.#queue.push(waiter, this.#host.now());
+    // Counted first, then checked: two threads never both take the queue's last place.
     table.addQueued(this.index, thread, 1);
+    if (table.queued(this.index) > table.queueCapacity(this.index)) {
+      table.addQueued(this.index, thread, -1);
+      return this.#refuse({ reason: 'QueueFull', reset: false });
+    }
+    this.#queue.push(waiter, this.#host.now());
     this.#demand();
     // A worker may have freed up between the look and the queueing: look once more.
     this.dispatchQueued();

@@ -140,6 +140,10 @@ export class Supervisor implements HostControl {
   /** Listens (on the sockets systemd passed, where given) and starts the pools marked autoStart. */
   async start(inherited: readonly InheritedSocket[] = []): Promise<Array<{ host: string; port: number; tls: boolean }>> {
     const bound = await this.frontDoor.listen(this.config.listen, this.config.tls, inherited);
+    if (this.dispatch !== null) {
+      const threads = this.dispatch.threads;
+      this.events.write({ id: EventIds.FrontDoorThreads, message: `The front door runs in ${threads} threads, each with its own listeners on every binding.`, details: { threads } });
+    }
     await this.#startIsolation();
     for (const pool of this.poolMap.values()) if (pool.config.autoStart) pool.start(false);
     this.#tick = setInterval(() => this.#onTick(), tickMs);
