@@ -177,15 +177,19 @@ export class SharedTable {
   }
 
   /**
-   * Thread `thread` takes one request on the worker if it has room under `limit` (0 = none),
-   * counted over every thread: it counts first, then backs off when the total passed the limit,
-   * so two threads never both take the last place. Returns the worker's request count after
-   * this one, or 0 when it had no room.
+   * Thread `thread` takes one request on the worker if it still takes requests and has room
+   * under `limit` (0 = none), counted over every thread: it counts first, then backs off when
+   * the total passed the limit, so two threads never both take the last place. Returns the
+   * worker's request count after this one, or 0 when it had no room.
    */
   claim(slot: number, thread: number, limit: number, now: number): number {
     const i = slot * this.shape.threads + thread;
     Atomics.add(this.#flight, i, 1);
-    if (limit > 0 && this.inFlight(slot) - this.tunnels(slot) > limit) {
+    // Counted, then checked: the supervisor closes a slot and then reads its count (a drain), so
+    // either it sees this request or this thread sees the slot closed.
+    const state = Atomics.load(this.#workers, slot * W_WORDS + W_STATE);
+    const open = state === WorkerSlotState.ready || state === WorkerSlotState.suspended;
+    if (!open || (limit > 0 && this.inFlight(slot) - this.tunnels(slot) > limit)) {
       Atomics.sub(this.#flight, i, 1);
       return 0;
     }
