@@ -63,6 +63,9 @@ export type ToThread =
   | { readonly t: 'refuseQueued'; readonly pool: string; readonly refusal: { readonly reason: SharedRefusalReason; readonly reset: boolean } }
   | { readonly t: 'draining'; readonly on: boolean }
   | { readonly t: 'close' }
+  | { readonly t: 'flushLog' }
+  /** Which requests does the thread hold on this worker (for a hang report)? */
+  | { readonly t: 'reportHeld'; readonly slot: number }
   | { readonly t: 'quiesce'; readonly graceMs: number }
   | { readonly t: 'destroy' };
 
@@ -87,9 +90,12 @@ export type FromThread =
   | { readonly t: 'timedOut'; readonly slot: number; readonly labels: readonly string[]; readonly limitMs: number }
   | { readonly t: 'queueTimedOut'; readonly pool: string; readonly count: number; readonly limitMs: number }
   | { readonly t: 'blocked'; readonly slot: number; readonly labels: readonly string[] }
+  /** The requests the thread holds on the worker, or held when its connections were closed. */
+  | { readonly t: 'held'; readonly slot: number; readonly labels: readonly string[] }
   | { readonly t: 'log'; readonly chunks: readonly Uint8Array[]; readonly figures: readonly RequestFigures[] }
   | { readonly t: 'stderr'; readonly pool: string; readonly worker: string; readonly data: Uint8Array }
   | { readonly t: 'internalError'; readonly message: string; readonly stack: string | null }
   | { readonly t: 'outOfFiles'; readonly burst: unknown }
   | { readonly t: 'closed' }
-  | { readonly t: 'quiesced' };
+  | { readonly t: 'quiesced' }
+  | { readonly t: 'logFlushed' };

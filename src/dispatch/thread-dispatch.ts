@@ -30,6 +30,8 @@ export class ThreadDispatch {
   #nextPool = 0;
   readonly #slots = new Map<number, SlotEntry>();
   readonly #freeSlots: number[] = [];
+  /** Questions to every thread about a worker's requests, by slot. */
+  readonly #heldAsked = new Map<number, { left: number; labels: string[]; done: () => void }>();
   #nextSlot = 0;
 
   constructor(shape: TableShape) {
@@ -144,10 +146,45 @@ export class ThreadDispatch {
     for (const [slot, e] of this.#slots) if (!e.exited) e.onReport({ t: 'idle', slot }, thread);
   }
 
+  /**
+   * The requests every thread holds on the worker (or held when its connections were closed), for
+   * a hang report; what the threads that answered within `timeoutMs` said.
+   */
+  collectHeld(slot: number, timeoutMs = 1_000): Promise<string[]> {
+    const known = this.#heldAsked.get(slot);
+    if (known !== undefined) return new Promise((resolve) => {
+      const done = known.done;
+      known.done = () => {
+        done();
+        resolve(known.labels);
+      };
+    });
+    return new Promise((resolve) => {
+      const q = { left: this.threads, labels: [] as string[], done: () => {} };
+      const timer = setTimeout(() => q.done(), timeoutMs);
+      timer.unref();
+      q.done = () => {
+        clearTimeout(timer);
+        this.#heldAsked.delete(slot);
+        resolve(q.labels);
+      };
+      this.#heldAsked.set(slot, q);
+      this.broadcast({ t: 'reportHeld', slot });
+    });
+  }
+
   // ---- what threads report ------------------------------------------------------------------------
 
   /** Hands a thread's report to the worker or pool it names; false when it names neither. */
   report(message: FromThread, thread: number): boolean {
+    if (message.t === 'held') {
+      const q = this.#heldAsked.get(message.slot);
+      if (q !== undefined) {
+        q.labels.push(...message.labels);
+        if (--q.left === 0) q.done();
+      }
+      return true;
+    }
     if ('slot' in message) {
       const e = this.#slots.get(message.slot);
       if (e === undefined) return true;

@@ -138,9 +138,13 @@ export class AccessLog {
 
   /** Formats what is pending now and resolves once it is written (tests, shutdown). */
   async flush(): Promise<void> {
+    await this.upstream?.();
     this.#flush();
     await this.#file?.flushed();
   }
+
+  /** Resolves when the front-door threads have handed over every record they hold (set by them). */
+  upstream: (() => Promise<void>) | null = null;
 
   /** Writes what is pending and closes the file; later records are ignored. */
   async close(): Promise<void> {

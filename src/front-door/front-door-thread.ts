@@ -146,6 +146,12 @@ function main(port: NonNullable<typeof parentPort>, start: ThreadStart): void {
           post({ t: 'closed' });
         });
         return;
+      case 'reportHeld':
+        post({ t: 'held', slot: m.slot, labels: mirrors.get(m.slot)?.heldLabels() ?? [] });
+        return;
+      case 'flushLog':
+        void accessLog.flush().then(() => post({ t: 'logFlushed' }));
+        return;
       case 'quiesce':
         void door.quiesce(m.graceMs).then(() => post({ t: 'quiesced' }));
         return;

@@ -11,10 +11,13 @@ import { Worker } from 'node:worker_threads';
 import type { Binding, SiteConfig, TlsConfig } from '../config/types.ts';
 import type { FromThread, ThreadStart, ToThread } from '../dispatch/messages.ts';
 import type { ThreadDispatch } from '../dispatch/thread-dispatch.ts';
-import type { InheritedSocket } from '../service/listen-fds.ts';
+import { matchInheritedSockets, type InheritedSocket } from '../service/listen-fds.ts';
 import type { AccessLog } from './access-log.ts';
 import type { FrontDoorContext } from './front-door-context.ts';
 import type { OutOfFilesBurst } from './open-files.ts';
+
+/** Threads that run out of descriptors within this long of each other are in the same burst. */
+const outOfFilesMergeMs = 2_000;
 
 const entry = new URL(`./front-door-thread${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 
@@ -55,6 +58,7 @@ export class FrontDoorThreads {
   #listen: Extract<ToThread, { t: 'listen' }> | null = null;
   #closing = false;
   readonly #count: number;
+  #outOfFilesAt = -Infinity;
   onInternalError: ((err: Error) => void) | null = null;
   onOutOfFiles: ((burst: OutOfFilesBurst) => void) | null = null;
   /** A thread failed and a new one took its column (event 7181). */
@@ -66,6 +70,17 @@ export class FrontDoorThreads {
     this.#limits = options.limits;
     this.#count = count;
     options.dispatch.broadcast = (m) => this.#broadcast(m);
+    // The access log's flush (tests, shutdown) takes what the threads hold first.
+    options.accessLog.upstream = () => this.#flushLogs();
+  }
+
+  async #flushLogs(): Promise<void> {
+    if (this.#closing) return;
+    await Promise.all(this.#slots.map((s) => {
+      const a = this.#next(s, 'logFlushed');
+      s.worker.postMessage({ t: 'flushLog' } satisfies ToThread);
+      return a;
+    }));
   }
 
   get threads(): number {
@@ -123,13 +138,18 @@ export class FrontDoorThreads {
         this.onInternalError?.(err);
         return;
       }
-      case 'outOfFiles':
-        this.onOutOfFiles?.(m.burst as OutOfFilesBurst);
+      case 'outOfFiles': {
+        // The threads run out together: one burst is told once, by the first thread that meets it.
+        const now = Date.now();
+        if (now - this.#outOfFilesAt > outOfFilesMergeMs) this.onOutOfFiles?.(m.burst as OutOfFilesBurst);
+        this.#outOfFilesAt = now;
         return;
+      }
       case 'listening':
       case 'listenFailed':
       case 'closed':
       case 'quiesced':
+      case 'logFlushed':
         return; // a replacement's answer nobody waits for
       default:
         this.#o.dispatch.report(m, thread);
@@ -176,9 +196,14 @@ export class FrontDoorThreads {
     if (r.t === 'listenFailed') throw new Error(r.message);
     if (r.t !== 'listening') throw new Error('the first front-door thread exited before it listened');
     const bound = r.bound;
-    // The others bind what the first bound: the same addresses, its ports for port 0.
-    const resolved = bindings.map((b, i) => (b.port === 0 && bound[i] !== undefined ? { ...b, port: bound[i].port } : b));
-    this.#listen = { t: 'listen', bindings: resolved, tls, inherited };
+    // The others bind what the first bound: the same addresses, its ports for port 0. A socket
+    // systemd passed is one descriptor, which the first thread serves (a thread that closed it would
+    // close it for all); the others listen on the bindings it does not cover.
+    const { forBinding } = matchInheritedSockets(inherited, bindings);
+    const resolved = bindings
+      .map((b, i) => (b.port === 0 && bound[i] !== undefined ? { ...b, port: bound[i].port } : b))
+      .filter((_b, i) => !forBinding.has(i));
+    this.#listen = { t: 'listen', bindings: resolved, tls, inherited: [] };
     const rest = await Promise.all(this.#slots.slice(1).map((s) => {
       const a = this.#next(s, 'listening', 'listenFailed');
       s.worker.postMessage(this.#listen);

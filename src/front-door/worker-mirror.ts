@@ -37,6 +37,7 @@ export class WorkerMirror implements LeaseWorker {
   #resolveExited!: (facts: ExitFacts) => void;
   readonly #watchers: Array<(verdict: ConnectionsVerdict) => void> = [];
   readonly #host: MirrorHost;
+  #closedHeld: string[] = [];
   /** The thread's requests on this worker, in grant order. */
   readonly held = new Set<RequestInHand & { readonly tunnel: boolean }>();
 
@@ -59,12 +60,12 @@ export class WorkerMirror implements LeaseWorker {
   get address(): WorkerAddress {
     return this.#address;
   }
-  /** The table's word says whether it takes requests now; the supervisor's last word says the rest. */
+  /**
+   * The supervisor's last word on it. Whether it takes a request is the table's word (the gate
+   * reads that); this one moves with the exit, so a retry that sees a worker gone also sees how.
+   */
   get state(): WorkerState {
-    const w = this.#host.table.workerState(this.slot);
-    if (w === WorkerSlotState.ready) return 'ready';
-    if (w === WorkerSlotState.suspended) return 'suspended';
-    return this.#state === 'ready' || this.#state === 'suspended' ? 'draining' : this.#state;
+    return this.#state;
   }
   get health(): WorkerHealth {
     return this.#health;
@@ -94,7 +95,14 @@ export class WorkerMirror implements LeaseWorker {
     this.#watchers.push(fn);
   }
   tellConnections(verdict: ConnectionsVerdict): void {
+    // What it held as its connections close (a missed ping): the hang report lists them.
+    if (verdict === 'all' && this.held.size > 0) this.#closedHeld = [...this.held].map((r) => r.label);
     for (const fn of this.#watchers) fn(verdict);
+  }
+
+  /** The requests held now, or those held when its connections were all closed. */
+  heldLabels(): string[] {
+    return this.held.size > 0 ? [...this.held].map((r) => r.label) : this.#closedHeld;
   }
 
   /** The worker exited: its connections close, and retries waiting for the verdict go on. */

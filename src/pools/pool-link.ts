@@ -42,6 +42,7 @@ export class PoolLink {
   /** Blocked requests each thread last reported, per worker; a worker is flagged once. */
   readonly #blocked = new WeakMap<WorkerProcess, Map<number, readonly string[]>>();
   readonly #flagged = new WeakSet<WorkerProcess>();
+  readonly #held = new WeakMap<WorkerProcess, SharedRequests>();
 
   constructor(dispatch: ThreadDispatch, config: PoolConfig, host: LinkHost) {
     this.#dispatch = dispatch;
@@ -56,8 +57,9 @@ export class PoolLink {
       requests: () => table.poolRequests(this.index),
       refused: () => table.poolRefusals(this.index),
     };
-    // Until the pool starts, it refuses as a stopped pool does.
-    table.setPoolRefusal(this.index, { reason: 'Disabled', reset: false });
+    // Until the host starts its pools, one that starts with it queues what the threads take
+    // meanwhile (the threads listen first); one that does not refuses as a stopped pool does.
+    table.setPoolRefusal(this.index, config.autoStart ? null : { reason: 'Disabled', reset: false });
   }
 
   #perWorker(): number {
@@ -110,15 +112,46 @@ export class PoolLink {
     });
     const slot = this.#dispatch.openWorker(this.index, facts(), (r, thread) => this.#onWorkerReport(worker, held, r, thread), this.#host.now());
     held.slot = slot;
+    this.#held.set(worker, held);
+    // The pool's words follow once the pool has taken the change in (its own listeners run after).
+    const publishSoon = (): void => queueMicrotask(() => this.publish());
     worker.on('facts', () => {
       if (worker.state !== 'stopped') this.#dispatch.workerChanged(slot, facts());
-      this.publish();
+      publishSoon();
     });
     worker.watchConnections((verdict) => this.#dispatch.connections(slot, verdict));
     worker.on('exit', (exit) => {
       this.#dispatch.exited(slot, exit);
-      this.publish();
+      publishSoon();
     });
+  }
+
+  /**
+   * Around a hang report: the requests every thread holds on `worker` are listed as in hand while
+   * `capture` runs (the threads hold them, not the supervisor).
+   */
+  async withHeld(worker: WorkerProcess, capture: () => Promise<void>): Promise<void> {
+    const held = this.#held.get(worker);
+    if (held === undefined || held.slot < 0) return capture();
+    held.snapshot(await this.#dispatch.collectHeld(held.slot));
+    try {
+      await capture();
+    } finally {
+      held.endSnapshot();
+    }
+  }
+
+  /**
+   * An exited worker: waits (at most `limitMs`) until no thread counts a request on it, then for
+   * every thread's answer, so the requests that broke with it have arrived (abandoned, poison).
+   */
+  async settle(worker: WorkerProcess, limitMs = 250): Promise<void> {
+    const held = this.#held.get(worker);
+    if (held === undefined || held.slot < 0) return;
+    const table = this.#dispatch.table;
+    const until = Date.now() + limitMs;
+    while (table.inFlight(held.slot) - table.tunnels(held.slot) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+    await this.#dispatch.collectHeld(held.slot, limitMs);
   }
 
   #onWorkerReport(worker: WorkerProcess, held: SharedRequests, r: WorkerReport, thread: number): void {

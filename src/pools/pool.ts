@@ -134,6 +134,7 @@ export class Pool {
       diagnostics: services.diagnostics,
       onPingMissed: (w) => this.#onPingMissed(w),
       recycleWorker: (w, trigger, details, options) => this.recycleWorker(w, trigger, details, options),
+      settle: services.dispatch ? (w) => this.#link!.settle(w) : null,
     };
     this.#cpu = new CpuLimiter({
       get name() { return pool.name; },
@@ -314,7 +315,7 @@ export class Pool {
   async #onBlocked(worker: WorkerProcess, labels: readonly string[]): Promise<void> {
     const f = this.config.failure;
     const reason = `${labels.length} requests blocked longer than blockedRequestTime (${f.blockedRequestTime} ms): ${listed(labels)}`;
-    await this.#services.diagnostics.captureHang(worker, { type: 'blocked requests', message: reason, eventSeq: null }).catch(() => {});
+    await this.#withHeld(worker, () => this.#services.diagnostics.captureHang(worker, { type: 'blocked requests', message: reason, eventSeq: null }));
     this.recycleWorker(worker, 'IsapiUnhealthy', {
       reason,
       blockedRequests: labels.slice(0, labelsListed),
@@ -358,6 +359,12 @@ export class Pool {
     return this.#event(e.id, e.message, { worker, details: e.details, ...(e.level ? { level: e.level } : {}) });
   }
 
+  /** A hang report; with front-door threads, it lists the requests they hold on the worker. */
+  #withHeld(worker: WorkerProcess, capture: () => Promise<void>): Promise<void> {
+    const guarded = (): Promise<void> => capture().catch(() => {});
+    return this.#link === null ? guarded() : this.#link.withHeld(worker, guarded);
+  }
+
   /** A missed ping (its event written): the core decides; the hung worker is captured, then killed or orphaned. */
   async #onPingMissed(worker: WorkerProcess): Promise<void> {
     // The replacement starts at once (the core decides), and the hung worker takes no new request
@@ -365,7 +372,7 @@ export class Pool {
     const poison = this.#requestEvents.poisonOn(worker);
     const plan = this.#core.missedPing(worker, this.#orphanage.orphans.length, poison.length > 0);
     if (poison.length > 0) this.#requestEvents.poison(worker, poison);
-    if (plan.capture) await this.#services.diagnostics.captureHang(worker).catch(() => {});
+    if (plan.capture) await this.#withHeld(worker, () => this.#services.diagnostics.captureHang(worker));
     if (plan.dispose === 'orphan') {
       this.#core.forget(worker);
       this.#orphanage.adopt(worker, this.config, plan.orphansToKill);

@@ -26,6 +26,11 @@ export interface WorkerWiringHost {
   /** A missed ping, its event written: capture, then kill or orphan. */
   onPingMissed(worker: WorkerProcess): Promise<void>;
   recycleWorker(worker: WorkerProcess, trigger: RecycleTrigger, details: Record<string, unknown>, options?: { event?: boolean }): void;
+  /**
+   * With front-door threads: resolves once the threads have let go of an exited worker's requests
+   * and said which broke with it (they are in the crash event and report); null otherwise.
+   */
+  readonly settle: ((worker: WorkerProcess) => Promise<void>) | null;
 }
 
 /** Listens to a worker's event; a throw or a rejection is logged (7010), never thrown. */
@@ -77,7 +82,8 @@ export function wireWorker(worker: WorkerProcess, host: WorkerWiringHost): void 
     host.core.failure('channelBroken');
     host.recycleWorker(worker, 'IsapiUnhealthy', { reason: 'control channel closed' }, { event: false });
   });
-  on(host, worker, 'exit', (facts: ExitFacts) => {
+  on(host, worker, 'exit', async (facts: ExitFacts) => {
+    if (!facts.expected && host.settle !== null) await host.settle(worker);
     // A missed ping already named (and did not count) its poison requests.
     const poison = facts.expected ? [] : host.requestEvents.poisonOn(worker);
     if (!facts.expected) {
