@@ -144,3 +144,34 @@ test('without the token the dashboard API refuses', async () => {
   const r = await get(`http://127.0.0.1:${h.host.admin.tcpPort}/api/pools`);
   assert.equal(r.status, 401);
 });
+
+test('with front-door threads, the dashboard shows each thread\'s load; on the host\'s thread the section is hidden', { skip }, async () => {
+  const threaded = await startTestHost({
+    admin: { socket: 'admin.sock', tcp: '127.0.0.1:0', token: 'dash-token' },
+    frontDoor: { threads: 2 },
+    sites: [{ name: 's', hosts: ['*'], apps: [{ path: '/', pool: 'web' }] }],
+    pools: { web: helloPool() },
+  });
+  try {
+    for (let i = 0; i < 20; i++) assert.equal((await get(`${threaded.url}/`)).status, 200);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${threaded.host.admin.tcpPort}/?token=dash-token`);
+    const rows = page.locator('#front-door:not([hidden]) #threads tbody tr');
+    await rows.nth(1).waitFor({ timeout: 10_000 });
+    assert.equal(await rows.count(), 2);
+    const served = await rows.evaluateAll((trs) => trs.reduce((n, tr) => n + Number(tr.children[3].textContent), 0));
+    assert.ok(served >= 20, `the threads' requests add up (${served})`);
+    await page.screenshot({ path: join(artifacts, 'dashboard-front-door-threads.png'), fullPage: true });
+    await context.close();
+  } finally {
+    await threaded.stop();
+  }
+  if (h.host.supervisor.frontDoor.loads() === null) {
+    const page = await open();
+    await page.locator('#pools tr[data-pool="web"]').waitFor({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await page.locator('#front-door').isHidden(), true);
+    await page.context().close();
+  }
+});

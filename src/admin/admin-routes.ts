@@ -65,6 +65,7 @@ export const ADMIN_ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', pattern: /^\/api\/isolation$/, handle: ({ res, control }) => sendJson(res, 200, control.isolation()) },
+  { method: 'GET', pattern: /^\/api\/front-door$/, handle: ({ res, control }) => sendJson(res, 200, control.frontDoorLoad()) },
   {
     method: 'GET',
     pattern: /^\/api\/workers$/,

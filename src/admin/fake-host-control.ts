@@ -4,7 +4,7 @@
  * 5079), and a real EventLog. Not used by the host.
  */
 import type { HistorySnapshot } from './observe/history.ts';
-import { AdminError, type HostControl, type IsolationReport, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
+import { AdminError, type FrontDoorReport, type HostControl, type IsolationReport, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from './host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { CrashBucket, CrashReport, NextCrashState } from '../diagnostics/report-types.ts';
 
@@ -88,6 +88,10 @@ export class FakeHostControl implements HostControl {
   async reload(): Promise<ReloadResult> {
     this.calls.push('reload');
     return this.reloadResult;
+  }
+
+  frontDoorLoad(): FrontDoorReport {
+    return { connections: 3, threads: [{ thread: 0, connections: 2, inFlight: 1, requests: 40, restarts: 0 }, { thread: 1, connections: 1, inFlight: 0, requests: 2, restarts: 1 }] };
   }
 
   isolation(): IsolationReport {

@@ -49,6 +49,8 @@ export interface HostControl {
   readonly events: EventLog;
   /** What the host found for isolation: the cgroup layout, its own cgroups, whether workers get one, why not. */
   isolation(): IsolationReport;
+  /** The front door's threads and each one's load (GET /api/front-door); `threads` is null when it runs on the host's thread. */
+  frontDoorLoad(): FrontDoorReport;
   /** Prometheus exposition text. */
   metrics(): Promise<string>;
   /** Per-pool figures over the last hour, and the events to mark on them; throws NotFound for an unknown pool. */
@@ -68,4 +70,10 @@ export interface HostControl {
    * throws AdminError Conflict where the host cannot be stopped this way.
    */
   requestShutdown?(): void;
+}
+
+/** What GET /api/front-door says: client connections, and each front-door thread's load. */
+export interface FrontDoorReport {
+  readonly connections: number;
+  readonly threads: ReadonlyArray<{ readonly thread: number; readonly connections: number; readonly inFlight: number; readonly requests: number; readonly restarts: number }> | null;
 }

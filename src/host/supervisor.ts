@@ -12,7 +12,7 @@ import { loadConfigIsolated } from '../config/load-isolated.ts';
 import { formatConfigError } from '../config/config-error.ts';
 import { diffConfig } from '../config/diff.ts';
 import { reloadPlan } from '../config/reload-plan.ts';
-import { AdminError, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from '../admin/host-control.ts';
+import { AdminError, type FrontDoorReport, type HostControl, type PoolSnapshot, type ReloadResult, type WorkerSnapshot } from '../admin/host-control.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { EventIds } from '../events/event-ids.ts';
 import { PoolOutputLog } from '../events/output-log.ts';
@@ -163,6 +163,11 @@ export class Supervisor implements HostControl {
       this.events.write({ id: EventIds.LeftoverCgroupsReaped, message: `Found ${reaped.cgroups} cgroup(s) a killed predecessor left and ended the ${reaped.processes} process(es) in them before starting any worker.`, details: { ...reaped } });
     }
     this.events.write({ id: EventIds.CgroupsInUse, message: `Workers run in cgroups (${r.description}): one per worker inside one per pool, under ${r.root.join(', ')}.`, details: { ...r } });
+  }
+
+  /** The front door's threads and their load (GET /api/front-door). */
+  frontDoorLoad(): FrontDoorReport {
+    return { connections: this.frontDoor.connectionCount(), threads: this.frontDoor.loads() };
   }
 
   /** What the host found for isolation (GET /api/isolation). */

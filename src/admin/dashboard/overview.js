@@ -43,6 +43,16 @@
     </tr>`).join('') || '<tr><td colspan="10" class="muted">No worker is running: pools start them on demand.</td></tr>';
   }
 
+  /** Each front-door thread's load; the section shows only when the front door runs in threads. */
+  function renderThreads(report) {
+    $('#front-door').hidden = report.threads === null;
+    if (report.threads === null) return;
+    $('#threads tbody').innerHTML = report.threads.map((t) => `<tr>
+      <td>${t.thread}</td><td class="num">${t.connections}</td><td class="num">${t.inFlight}</td><td class="num">${t.requests}</td>
+      <td class="num">${t.restarts}</td>
+    </tr>`).join('');
+  }
+
   function renderCrashes(buckets) {
     $('#crashes tbody').innerHTML = buckets.map((b) => `<tr data-bucket="${esc(b.bucket)}">
       <td><span class="pill ${b.kind === 'hang' ? 'warning' : 'error'}">${esc(b.kind)}</span></td>
@@ -73,6 +83,7 @@
       renderEvents(events);
       PD.showError(null);
       PD.api('/api/crashes').then(renderCrashes, () => renderCrashes([]));
+      PD.api('/api/front-door').then(renderThreads, () => renderThreads({ threads: null }));
       PD.api('/api/history').then(PD.renderCharts, PD.showError);
     } catch (err) {
       PD.showError(err);
