@@ -3,7 +3,7 @@
  * and memory can be read from /proc), driven through the admin socket and the CLI. A fresh host
  * per measurement; `stop()` drains it with SIGTERM and reports any worker that outlived it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -77,6 +77,19 @@ function adminCall<T>(socketPath: string, method: string, urlPath: string): Prom
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * Why a host of `spec.name` did not start, in one line: the error, then the last lines of the
+ * host's own log (where `paddock run` writes the reason it refused to start).
+ */
+export function startFailure(ctx: BenchContext, name: string, err: unknown): string {
+  const e = err as Error & { code?: string };
+  const logFile = path.join(ctx.tmp, name, 'host.log');
+  const tail = existsSync(logFile)
+    ? readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ')
+    : '';
+  return `${e.code ?? 'Error'}: ${String(e.message).split('\n')[0]}${tail ? `; host log: ${tail.slice(0, 400)}` : ''}`;
 }
 
 /** Starts a Paddock host and waits until its admin API answers `/health`. */
