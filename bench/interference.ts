@@ -247,14 +247,13 @@ async function runSetting(ctx: BenchContext, threads: number): Promise<Setting> 
       ctx.log(`interference: threads ${threads}, ${key} failed: ${e.stack ?? e.message}`);
     }
   };
-  const quiet = (label: string) => async (): Promise<Measured> => ({ ...(await measure(ctx, mainHost, label)), notes: [] });
   const name = `interference-t${threads}`;
-  const started = await tryHost(ctx, name, mainConfig(ctx, threads));
-  if (typeof started === 'string') {
-    setting.failures.host = started;
+  const mainHost = await tryHost(ctx, name, mainConfig(ctx, threads));
+  if (typeof mainHost === 'string') {
+    setting.failures.host = mainHost;
     return setting;
   }
-  const mainHost = started;
+  const quiet = (label: string) => async (): Promise<Measured> => ({ ...(await measure(ctx, mainHost, label)), notes: [] });
   try {
     setting.listeners = listenCount(mainHost.port);
     await caseRun('quiet', quiet(`threads ${threads}: quiet`));

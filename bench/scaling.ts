@@ -13,12 +13,14 @@
  * Load: `wrk -tN -c(64·N)`, so each front-door thread or process sees the 64 connections of the
  * throughput figure. CPU per request = utime + stime of the front door's process group (Paddock's
  * host and its threads; nginx's master and workers; HAProxy) over the run ÷ requests completed.
- * Paddock's listening sockets on its port are counted at each N (one per thread with SO_REUSEPORT):
- * a count other than N says the threads were not in effect, and the row says so.
+ * Each figure is the median of 2 rounds, the three front doors in a rotated order in each (a shared
+ * machine drifts). Paddock's listening sockets on its port are counted at each N (one per thread
+ * with SO_REUSEPORT): a count other than N says the threads were not in effect; the rows say so,
+ * and the CPU-per-request verdict is then n/a, since it would be about one thread.
  *
  * One machine holds everything: wrk's N threads, the front door's N, and the W workers share the
  * cores, so no figure here reaches linear scaling on a machine of few cores, and the rows that need
- * 8 cores say n/a on fewer. About 40 s per N on 2 cores with BENCH_SECONDS=10.
+ * 8 cores say n/a on fewer. About 75 s per N on 2 cores with BENCH_SECONDS=10 (2.5 min in all).
  *
  * Runs alone: `node bench/scaling.ts`, or as the `scaling` section of `npm run bench`.
  */
@@ -29,7 +31,7 @@ import type { BenchContext } from './lib/context.ts';
 import { createContext } from './lib/context.ts';
 import { startDirectWorker, startHaproxy, startNginx, type Running } from './lib/anchor-proxies.ts';
 import { stopAll } from './lib/children.ts';
-import { measureCpu, rotation, totalUs, type CpuRun } from './lib/cpu-per-request.ts';
+import { measureCpu, rotation, summarize, totalUs, type CpuRun, type CpuSummary } from './lib/cpu-per-request.ts';
 import { freePort, waitFor } from './lib/http-probe.ts';
 import { startFailure, startPaddock, type PaddockHost } from './lib/paddock-host.ts';
 import { groupCpuTimes } from './lib/proc-stat.ts';
@@ -39,7 +41,10 @@ import { describeFailures } from './lib/wrk.ts';
 
 const SECTION = 'Scaling';
 const MAX_THREADS = 8;
+/** Unmeasured load before a front door's first round; later rounds warm for 1 s. */
 const WARM_SECONDS = 2;
+/** Rounds per N, the front doors in a rotated order each round; each figure is the median. */
+const ROUNDS = 2;
 /** wrk connections per front-door thread (the throughput figure's 64). */
 const CONNECTIONS_PER_THREAD = 64;
 /** Goal: Paddock's CPU per request at the largest N at most this times its figure at N = 1. */
@@ -50,10 +55,12 @@ const LINEAR_SHARE = 0.85;
 type Server = 'Paddock' | 'nginx' | 'HAProxy';
 const SERVERS: readonly Server[] = ['Paddock', 'nginx', 'HAProxy'];
 
-/** One front door at one N: its run, or why there is none. */
+/** One front door at one N: its runs and their medians, or why there are none. */
 interface Point {
-  readonly run: CpuRun | null;
-  readonly missing?: string;
+  readonly runs: CpuRun[];
+  /** Medians over the runs; null when none completed. */
+  run: CpuSummary | null;
+  missing?: string;
   /** Paddock only: listening sockets seen on its port. */
   readonly listeners?: number;
 }
@@ -88,10 +95,10 @@ async function measureAt(ctx: BenchContext, n: number, width: number, upstreamPo
   try {
     const nginx = await startNginx(ctx, await freePort(), upstreamPorts[0], anchor);
     if (nginx) fronts.push({ server: 'nginx', running: nginx });
-    else points.set('nginx', { run: null, missing: 'not installed' });
+    else points.set('nginx', { runs: [], run: null, missing: 'not installed' });
     const haproxy = await startHaproxy(ctx, await freePort(), upstreamPorts[0], anchor);
     if (haproxy) fronts.push({ server: 'HAProxy', running: haproxy });
-    else points.set('HAProxy', { run: null, missing: 'not installed' });
+    else points.set('HAProxy', { runs: [], run: null, missing: 'not installed' });
     let listeners: number | undefined;
     try {
       const host = await paddockHost(ctx, n, width, await freePort());
@@ -99,13 +106,24 @@ async function measureAt(ctx: BenchContext, n: number, width: number, upstreamPo
       await waitFor(`${width} ready workers`, async () => (await host.workers('hello')).filter((w) => w.state === 'ready').length === width, 30_000, 20);
       listeners = listenCount(host.port);
     } catch (err) {
-      points.set('Paddock', { run: null, missing: `did not start: ${startFailure(ctx, `scaling-${n}`, err)}` });
+      points.set('Paddock', { runs: [], run: null, missing: `did not start: ${startFailure(ctx, `scaling-${n}`, err)}` });
     }
-    for (const f of rotation(fronts, n - 1)) {
-      ctx.log(`scaling: N=${n}: ${f.server} (${wrkLabel(n)})`);
-      const run = await measureCpu(wrk, `http://127.0.0.1:${f.running.port}/`, f.running.pid, ctx.seconds, WARM_SECONDS, { ...loadOf(n), times: groupCpuTimes });
-      points.set(f.server, { run, listeners: f.server === 'Paddock' ? listeners : undefined });
+    for (const f of fronts) points.set(f.server, { runs: [], run: null, listeners: f.server === 'Paddock' ? listeners : undefined });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const f of rotation(fronts, n - 1 + round)) {
+        const p = points.get(f.server) as Point;
+        if (p.missing !== undefined) continue;
+        ctx.log(`scaling: N=${n}, round ${round + 1}/${ROUNDS}: ${f.server} (${wrkLabel(n)})`);
+        // A front door that dies under load loses its own figure, not the others'.
+        try {
+          p.runs.push(await measureCpu(wrk, `http://127.0.0.1:${f.running.port}/`, f.running.pid, ctx.seconds, round === 0 ? WARM_SECONDS : 1, { ...loadOf(n), times: groupCpuTimes }));
+        } catch (err) {
+          const e = err as Error & { code?: string };
+          p.missing = `failed under load in round ${round + 1}: ${e.code ?? 'Error'}: ${e.message.split('\n')[0]}`;
+        }
+      }
     }
+    for (const p of points.values()) p.run = p.missing === undefined && p.runs.length > 0 ? summarize(p.runs) : null;
   } finally {
     for (const f of fronts.reverse()) await f.running.stop();
   }
@@ -113,11 +131,11 @@ async function measureAt(ctx: BenchContext, n: number, width: number, upstreamPo
 }
 
 function rps(p: Point | undefined): number | null {
-  return p?.run ? p.run.wrk.rps : null;
+  return p?.run ? p.run.rps : null;
 }
 
 function cpuUs(p: Point | undefined): number | null {
-  return p?.run ? totalUs(p.run) : null;
+  return p?.run ? p.run.totalUs : null;
 }
 
 /** A note when Paddock's listening sockets at `n` were not `n`: its threads were not in effect. */
@@ -129,7 +147,7 @@ function notInEffect(p: Point | undefined, n: number): string {
 function pointText(p: Point | undefined): string {
   if (!p) return '—';
   if (!p.run) return p.missing ?? '—';
-  return `${fmt(p.run.wrk.rps, 'req/s', 0)} · ${fmt(totalUs(p.run), 'µs/request', 1)}`;
+  return `${fmt(p.run.rps, 'req/s', 0)} · ${fmt(p.run.totalUs, 'µs/request', 1)}`;
 }
 
 /** Runs the scaling figures. */
@@ -162,7 +180,7 @@ export async function runScalingBench(ctx: BenchContext): Promise<SectionResult>
       section: SECTION,
       figure: 'CPU the figures hold on',
       paddock: cpuModel(),
-      anchor: `N = 1…${maxN} (${cores} cores, at most ${MAX_THREADS}); ${width} hello-world workers behind every front door over TCP; ${ctx.seconds} s per run after ${WARM_SECONDS} s of warm-up; load average ${loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end`,
+      anchor: `N = 1…${maxN} (${cores} cores, at most ${MAX_THREADS}); ${width} hello-world workers behind every front door over TCP; medians of ${ROUNDS} rounds of ${ctx.seconds} s per front door and N, in a rotated order; load average ${loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end`,
       target: '—',
       verdict: 'info',
     },
@@ -204,7 +222,8 @@ export async function runScalingBench(ctx: BenchContext): Promise<SectionResult>
     paddock: maxN > 1 ? `${fmt(cpuRise, '×', 2)} (${fmt(cpuMax, 'µs', 1)} vs ${fmt(cpu1, 'µs', 1)})${notInEffect(at(maxN, 'Paddock'), maxN)}` : `n/a: 1 core, N=1 only`,
     anchor: maxN > 1 ? `${anchorRise('nginx')} · ${anchorRise('HAProxy')}` : '—',
     target: `≤ ${CPU_RISE_LIMIT}×`,
-    verdict: maxN > 1 ? verdict(cpuRise === null ? null : cpuRise <= CPU_RISE_LIMIT) : 'n/a',
+    // A front door whose threads were not in effect says nothing about threads: no verdict.
+    verdict: maxN > 1 && notInEffect(at(maxN, 'Paddock'), maxN) === '' ? verdict(cpuRise === null ? null : cpuRise <= CPU_RISE_LIMIT) : 'n/a',
   });
   const eight = cores >= MAX_THREADS;
   const fewCores = `n/a: ${cores} cores; needs ${MAX_THREADS} (wrk, the workers and the front door share them)`;
@@ -237,9 +256,10 @@ export async function runScalingBench(ctx: BenchContext): Promise<SectionResult>
         details.push(`N=${n}, ${s}: ${p?.missing ?? 'not measured'}`);
         continue;
       }
-      const r = p.run;
       const extra = p.listeners !== undefined ? `; ${p.listeners} listening socket(s) on its port` : '';
-      details.push(`N=${n}, ${s} (${wrkLabel(n)}): ${fmt(r.wrk.rps, 'req/s', 0)}, ${fmt(totalUs(r), 'µs', 1)} (${fmt(r.userUs, '', 1)} user + ${fmt(r.systemUs, '', 1)} system), p99 ${fmt(r.wrk.p99Ms, 'ms')}; ${describeFailures(r.wrk)}${extra}`);
+      p.runs.forEach((r, i) => {
+        details.push(`N=${n}, ${s}, round ${i + 1} (${wrkLabel(n)}): ${fmt(r.wrk.rps, 'req/s', 0)}, ${fmt(totalUs(r), 'µs', 1)} (${fmt(r.userUs, '', 1)} user + ${fmt(r.systemUs, '', 1)} system), p99 ${fmt(r.wrk.p99Ms, 'ms')}; ${describeFailures(r.wrk)}${extra}`);
+      });
     }
   }
   return { rows, details };
