@@ -107,11 +107,13 @@ export async function startPaddock(ctx: BenchContext, spec: HostSpec): Promise<P
   const child = spawnTracked(`paddock ${spec.name}`, process.execPath, [...(spec.nodeArgs ?? []), cliMain, 'run', '--config', configFile], { logFile, cwd: ctx.root });
   const admin = <T>(method: 'GET' | 'POST', urlPath: string): Promise<T> => adminCall<T>(adminSocket, method, urlPath);
   try {
+    // waitFor takes a throw for "not yet": a host that exited ends the wait by answering true.
     await waitFor(`paddock ${spec.name} /health`, async () => {
-      if (child.hasExited()) throw Object.assign(new Error(`paddock exited at start; see ${logFile}`), { code: 'BENCH_HOST_EXIT' });
+      if (child.hasExited()) return true;
       await admin('GET', '/health');
       return true;
     }, spec.startTimeoutMs ?? 30_000, 5);
+    if (child.hasExited()) throw Object.assign(new Error(`paddock exited at start; see ${logFile}`), { code: 'BENCH_HOST_EXIT' });
   } catch (err) {
     await stopChild(child, 'SIGKILL');
     throw err;
