@@ -7,7 +7,8 @@
  *   BENCH_ROUNDS=3                        rounds of the throughput figure's CPU per request (medians)
  *   BENCH_ONLY=throughput,faults,...      run only these sections (throughput, faults, hang,
  *                                         recycle, suspend, scale, diagnostics, php, balancers,
- *                                         accesslog, overload, isolation); a partial run
+ *                                         accesslog, overload, isolation, scaling,
+ *                                         interference); a partial run
  *                                         prints its table but leaves RESULTS.md alone unless
  *                                         BENCH_WRITE=1
  *   BENCH_KEEP=1                          keep the scratch folder (configs, host logs, event DBs)
@@ -37,6 +38,8 @@ import { runBalancersBench } from './balancers.ts';
 import { runAccessLogBench } from './access-log.ts';
 import { runOverloadBench } from './overload.ts';
 import { runIsolationBench } from './isolation.ts';
+import { runScalingBench } from './scaling.ts';
+import { runInterferenceBench } from './interference.ts';
 
 /** A section that runs longer than this is abandoned and reported as failed. */
 const SECTION_LIMIT_MS = Number(process.env.BENCH_SECTION_LIMIT_MS ?? 15 * 60_000);
@@ -60,6 +63,8 @@ const SECTIONS: readonly Section[] = [
   { key: 'accesslog', title: 'Access log', run: runAccessLogBench },
   { key: 'overload', title: 'Overload', run: runOverloadBench },
   { key: 'isolation', title: 'Isolation', run: runIsolationBench },
+  { key: 'scaling', title: 'Scaling', run: runScalingBench },
+  { key: 'interference', title: 'Isolation between pools (p99)', run: runInterferenceBench },
 ];
 
 function selected(): readonly Section[] {

@@ -4,7 +4,7 @@
  * on a shared machine). Rounds of several front doors are taken in turn, and the figures are the
  * medians over rounds; a ratio is taken inside each round, then its median.
  */
-import { cpuTimes } from './proc-stat.ts';
+import { cpuTimes, type CpuTimes } from './proc-stat.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
 /** One measured run of one front door. */
@@ -29,12 +29,22 @@ export function totalUs(run: CpuRun): number {
   return run.userUs + run.systemUs;
 }
 
+/** The load of a measured run, and whose CPU is read: wrk's defaults and the process alone when absent. */
+export interface MeasureOptions {
+  readonly threads?: number;
+  readonly connections?: number;
+  /** Reads the front door's CPU (default `cpuTimes`; `groupCpuTimes` for a front door that forks). */
+  readonly times?: (pid: number) => CpuTimes;
+}
+
 /** Runs wrk against `url` for `seconds` (after `warmSeconds` unmeasured) and reads `pid`'s CPU around it. */
-export async function measureCpu(wrk: string, url: string, pid: number, seconds: number, warmSeconds: number): Promise<CpuRun> {
-  if (warmSeconds > 0) await runWrk(wrk, { url, seconds: warmSeconds });
-  const before = cpuTimes(pid);
-  const result = await runWrk(wrk, { url, seconds });
-  const after = cpuTimes(pid);
+export async function measureCpu(wrk: string, url: string, pid: number, seconds: number, warmSeconds: number, options: MeasureOptions = {}): Promise<CpuRun> {
+  const load = { url, threads: options.threads, connections: options.connections };
+  const times = options.times ?? cpuTimes;
+  if (warmSeconds > 0) await runWrk(wrk, { ...load, seconds: warmSeconds });
+  const before = times(pid);
+  const result = await runWrk(wrk, { ...load, seconds });
+  const after = times(pid);
   const n = Math.max(1, result.requests);
   return { wrk: result, userUs: ((after.user - before.user) / n) * 1e6, systemUs: ((after.system - before.system) / n) * 1e6 };
 }

@@ -3,7 +3,7 @@
  * and memory can be read from /proc), driven through the admin socket and the CLI. A fresh host
  * per measurement; `stop()` drains it with SIGTERM and reports any worker that outlived it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -79,6 +79,19 @@ function adminCall<T>(socketPath: string, method: string, urlPath: string): Prom
   });
 }
 
+/**
+ * Why a host of `spec.name` did not start, in one line: the error, then the last lines of the
+ * host's own log (where `paddock run` writes the reason it refused to start).
+ */
+export function startFailure(ctx: BenchContext, name: string, err: unknown): string {
+  const e = err as Error & { code?: string };
+  const logFile = path.join(ctx.tmp, name, 'host.log');
+  const tail = existsSync(logFile)
+    ? readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ')
+    : '';
+  return `${e.code ?? 'Error'}: ${String(e.message).split('\n')[0]}${tail ? `; host log: ${tail.slice(0, 400)}` : ''}`;
+}
+
 /** Starts a Paddock host and waits until its admin API answers `/health`. */
 export async function startPaddock(ctx: BenchContext, spec: HostSpec): Promise<PaddockHost> {
   const dir = path.join(ctx.tmp, spec.name);
@@ -94,11 +107,13 @@ export async function startPaddock(ctx: BenchContext, spec: HostSpec): Promise<P
   const child = spawnTracked(`paddock ${spec.name}`, process.execPath, [...(spec.nodeArgs ?? []), cliMain, 'run', '--config', configFile], { logFile, cwd: ctx.root });
   const admin = <T>(method: 'GET' | 'POST', urlPath: string): Promise<T> => adminCall<T>(adminSocket, method, urlPath);
   try {
+    // waitFor takes a throw for "not yet": a host that exited ends the wait by answering true.
     await waitFor(`paddock ${spec.name} /health`, async () => {
-      if (child.hasExited()) throw Object.assign(new Error(`paddock exited at start; see ${logFile}`), { code: 'BENCH_HOST_EXIT' });
+      if (child.hasExited()) return true;
       await admin('GET', '/health');
       return true;
     }, spec.startTimeoutMs ?? 30_000, 5);
+    if (child.hasExited()) throw Object.assign(new Error(`paddock exited at start; see ${logFile}`), { code: 'BENCH_HOST_EXIT' });
   } catch (err) {
     await stopChild(child, 'SIGKILL');
     throw err;

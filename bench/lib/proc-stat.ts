@@ -4,7 +4,7 @@
  * noisy machine (anchors README).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
 
@@ -33,6 +33,31 @@ export function cpuTimes(pid: number): CpuTimes {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of proc(5); the slice starts at field 3.
   return { user: Number(fields[11]) / clockTicks(), system: Number(fields[12]) / clockTicks() };
+}
+
+/**
+ * utime and stime summed over every live process of process group `pgid`, in seconds: a front
+ * door that forks its workers (nginx with a master process) is the whole group, and a child's time
+ * reaches its parent's stat only once it is reaped.
+ */
+export function groupCpuTimes(pgid: number): CpuTimes {
+  let user = 0;
+  let system = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // After the last ')': state, ppid, pgrp, ... (proc(5) fields 3, 4, 5; utime and stime are 14, 15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    user += Number(fields[11]);
+    system += Number(fields[12]);
+  }
+  return { user: user / clockTicks(), system: system / clockTicks() };
 }
 
 /** utime+stime of `pid` in seconds. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { closeWaitCount } from './tcp-states.ts';
+import { closeWaitCount, listenCount } from './tcp-states.ts';
 import { waitFor } from './http-probe.ts';
 
 test('a connection the client closed and the server never did is counted in CLOSE_WAIT', async () => {
@@ -23,4 +23,23 @@ test('a connection the client closed and the server never did is counted in CLOS
     for (const s of held) s.destroy();
     server.close();
   }
+});
+
+test('each SO_REUSEPORT listener on a port is counted, and none once they close', async () => {
+  const listen = (port: number): Promise<net.Server> =>
+    new Promise((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen({ port, host: '127.0.0.1', reusePort: true }, () => resolve(s));
+    });
+  const first = await listen(0);
+  const port = (first.address() as net.AddressInfo).port;
+  const second = await listen(port);
+  try {
+    assert.equal(listenCount(port), 2);
+  } finally {
+    await new Promise((resolve) => first.close(resolve));
+    await new Promise((resolve) => second.close(resolve));
+  }
+  assert.equal(listenCount(port), 0);
 });
