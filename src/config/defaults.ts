@@ -98,6 +98,7 @@ export const HOST_DEFAULTS = {
   logsMaxFiles: 5,
   drainIdleTime: 5 * SECOND,
   drainTimeLimit: 60 * SECOND,
-  frontDoorThreads: 1,
+  /** frontDoor.threads defaults to the cores the host may use, at most this. */
+  frontDoorThreadsMax: 8,
   logsAccessFormat: 'w3c',
 } as const;

@@ -3,6 +3,7 @@
  * merged into each pool, and relative paths made absolute against the config file's folder
  * (dataDir, pool cwd) or against dataDir (the admin socket).
  */
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseBinding } from './binding.ts';
 import type { Problem } from './config-error.ts';
@@ -106,10 +107,12 @@ export function resolveConfig(input: FileInput, file: string): { config: HostCon
 }
 
 /**
- * frontDoor.threads when the file does not say: HOST_DEFAULTS, or PADDOCK_FRONT_DOOR_THREADS
- * when it is set (the test suite runs its front-door and fault scenarios once more with 2).
+ * frontDoor.threads when the file does not say: the cores the host may use, at most
+ * HOST_DEFAULTS.frontDoorThreadsMax; or PADDOCK_FRONT_DOOR_THREADS when it is set (the test suite
+ * runs its scenarios once more with the front door on one thread).
  */
 function defaultThreads(): number {
   const env = Number(process.env.PADDOCK_FRONT_DOOR_THREADS);
-  return Number.isInteger(env) && env >= 1 && env <= 64 ? env : HOST_DEFAULTS.frontDoorThreads;
+  if (Number.isInteger(env) && env >= 1 && env <= 64) return env;
+  return Math.max(1, Math.min(HOST_DEFAULTS.frontDoorThreadsMax, availableParallelism()));
 }

@@ -305,7 +305,7 @@ export interface FrontDoorConfig {
   /**
    * Front-door threads, each with its own listeners on every binding (SO_REUSEPORT), client
    * connections and connections to the workers; 1 serves traffic on the host's own thread.
-   * Default 1.
+   * Default: the cores the host may use (os.availableParallelism()), at most 8.
    */
   readonly threads: number;
 }
