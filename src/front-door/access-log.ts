@@ -10,6 +10,7 @@
 import { AccessLineFormatter, w3cHeader, type AccessFormat } from './access-log-format.ts';
 import { AccessLogFile } from './access-log-file.ts';
 import type { RequestRecord } from './request-record.ts';
+import type { RequestFigures } from '../dispatch/messages.ts';
 
 export type { AccessFormat } from './access-log-format.ts';
 export type { RequestRecord } from './request-record.ts';
@@ -34,8 +35,8 @@ export interface AccessLogOptions {
   readonly sink?: (batch: readonly RequestRecord[]) => void;
 }
 
-/** What a batch's listeners read of each request (front-door threads hand over no more). */
-export type RequestFigures = Pick<RequestRecord, 'pool' | 'status' | 'queueMs' | 'ttfbMs' | 'totalMs'>;
+/** What a batch's listeners read of each request: RequestFigures (front-door threads hand over no more). */
+export type { RequestFigures } from '../dispatch/messages.ts';
 
 /** Told about every batch of records, in order; must not throw (a throw is swallowed). */
 export type BatchListener = (batch: readonly RequestFigures[]) => void;

@@ -66,7 +66,7 @@ function main(port: NonNullable<typeof parentPort>, start: ThreadStart): void {
     } else {
       m.update(facts, facts.address);
     }
-    gate?.workersChanged();
+    gate?.dispatchQueued();
   };
   for (const w of start.workers) onWorker(w);
 

@@ -158,7 +158,10 @@ export class FrontDoorThreads {
 
   #next<T extends FromThread['t']>(slot: Slot, ...kinds: T[]): Promise<Extract<FromThread, { t: T }>> {
     return new Promise((resolve) => {
+      // A thread that exits answers nothing: do not wait for it.
+      const exited = (): void => resolve({ t: 'closed' } as Extract<FromThread, { t: T }>);
       const once = (m: FromThread): void => {
+        slot.worker.off('exit', exited);
         for (const k of kinds) {
           const list = slot.waiting.get(k);
           if (list !== undefined) {
@@ -173,8 +176,7 @@ export class FrontDoorThreads {
         list.push(once);
         slot.waiting.set(k, list);
       }
-      // A thread that exits answers nothing: do not wait for it.
-      slot.worker.once('exit', () => resolve({ t: 'closed' } as Extract<FromThread, { t: T }>));
+      slot.worker.once('exit', exited);
     });
   }
 
@@ -218,11 +220,6 @@ export class FrontDoorThreads {
     this.#sites = sites;
     this.#limits = limits;
     this.#broadcast({ t: 'config', sites, limits, pools: this.#o.dispatch.poolEntries() });
-  }
-
-  /** The pools changed (added, reconfigured): the threads learn them. */
-  poolsChanged(): void {
-    this.reconfigure(this.#sites, this.#limits);
   }
 
   /** Stops accepting; resolves when every thread's listeners have closed (after its connections ended). */

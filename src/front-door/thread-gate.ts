@@ -9,7 +9,7 @@
  * supervisor may do (start a worker, recycle one, write the event) it asks for.
  */
 import type { PoolConfig } from '../config/types.ts';
-import { Lease, type LeaseOutcome, type Refusal, type RefusalReason, type Waiter } from '../pools/lease.ts';
+import { Lease, type Refusal, type RefusalReason, type Waiter } from '../pools/lease.ts';
 import type { PoolDoor } from '../pools/pool-door.ts';
 import { RequestQueue } from '../pools/request-queue.ts';
 import { blockedRequests, queueWaitExpired, responseOverdue, type HeldRequest } from '../pools/policy/request-limits.ts';
@@ -37,7 +37,7 @@ export class ThreadGate implements PoolDoor {
   #waiting = false;
   /** Blocked requests last reported per worker (the supervisor adds up every thread's). */
   readonly #blockedSent = new WeakMap<WorkerMirror, number>();
-  readonly #ended = (worker: WorkerMirror, lease: Lease, outcome: LeaseOutcome): void => this.#released(worker, lease, outcome);
+  readonly #ended = (): void => this.#released();
 
   constructor(name: string, index: number, config: PoolConfig, host: GateHost) {
     this.name = name;
@@ -157,7 +157,7 @@ export class ThreadGate implements PoolDoor {
     if (this.#host.table.raiseDemand(this.index)) this.#host.post({ t: 'demand', pool: this.name });
   }
 
-  /** Serves this thread's queue, oldest first, while workers have room. */
+  /** Serves this thread's queue, oldest first, while workers have room (also when the supervisor says a worker became ready). */
   dispatchQueued(): void {
     if (this.#queue.length === 0) return;
     if (this.#host.table.poolState(this.index) !== 0) return;
@@ -196,14 +196,9 @@ export class ThreadGate implements PoolDoor {
   }
 
   /** A lease ended: the queue here moves first; queues of other threads are woken when this one has none. */
-  #released(_worker: WorkerMirror, _lease: Lease, _outcome: LeaseOutcome): void {
+  #released(): void {
     if (this.#queue.length > 0) this.dispatchQueued();
     if (this.#host.table.queued(this.index) > this.#queue.length) this.#host.table.wakeWaiters(this.index);
-  }
-
-  /** The supervisor says a worker became ready or changed: the queue may move. */
-  workersChanged(): void {
-    this.dispatchQueued();
   }
 
   /** The pool stopped: every request queued here is refused as it says. */
